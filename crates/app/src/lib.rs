@@ -1,0 +1,125 @@
+//! Use cases of Catalyst: the only layer that changes state. Each use case takes an
+//! [`Actor`] (or is a system action), checks permission, and writes rows, the audit entry
+//! and the domain event in one transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod members;
+pub mod passwords;
+pub mod tenants;
+mod throttle;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use catalyst_domain::{Email, Role, TenantId, UserId};
+use catalyst_store::Store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::AppError;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Tunables of the use cases.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// How long a browser session lives without activity.
+    pub session_ttl: Duration,
+    /// Failed sign-ins allowed per account within `throttle_window` before it is throttled.
+    pub max_failures_per_account: u32,
+    /// Failed sign-ins allowed per client address within `throttle_window`.
+    pub max_failures_per_ip: u32,
+    pub throttle_window: Duration,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::from_secs(12 * 3600),
+            max_failures_per_account: 5,
+            max_failures_per_ip: 20,
+            throttle_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The application: shared, cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: AppSettings,
+    pub(crate) throttle: Arc<throttle::Throttle>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+            throttle: Arc::new(throttle::Throttle::default()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.settings
+    }
+}
+
+/// A tenant as the caller sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TenantRef {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// Who is acting, in which tenant, with which role. Built by the HTTP layer from a
+/// session or an API token, never from client-supplied fields.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub email: Email,
+    pub name: String,
+    pub tenant: TenantRef,
+    pub role: Role,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// Fails with `Forbidden` unless the actor's role allows the permission.
+    pub fn require(&self, p: catalyst_domain::Permission) -> Result<()> {
+        if self.role.allows(p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// Who performed a system action (command line, start-up): recorded in the audit log.
+#[derive(Debug, Clone)]
+pub struct SystemActor {
+    pub label: String,
+}
+
+impl SystemActor {
+    pub fn cli() -> Self {
+        Self {
+            label: "system:cli".into(),
+        }
+    }
+}

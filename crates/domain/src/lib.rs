@@ -1,0 +1,12 @@
+//! Pure domain rules of Catalyst ITSM: identifiers, validated input types, roles and
+//! permissions, the audit hash chain and the API token format. No I/O, no async.
+
+pub mod audit;
+pub mod ids;
+pub mod role;
+pub mod token;
+pub mod validation;
+
+pub use ids::{TenantId, UserId};
+pub use role::{Permission, Role};
+pub use validation::{DisplayName, Email, FieldError, Password, TenantName, TenantSlug};

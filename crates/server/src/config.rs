@@ -1,0 +1,428 @@
+//! Configuration: one typed struct, layered defaults → `catalyst.toml` → environment →
+//! command-line flags. Any key can be read from a file by setting `NAME_FILE` (for
+//! secrets mounted by an orchestrator).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use catalyst_store::Durability;
+
+/// A value that must never be printed or logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Application connection (`DATABASE_URL`).
+    pub database_url: Secret,
+    /// Owner connection used for migrations (`DATABASE_MIGRATE_URL`); defaults to
+    /// `database_url`.
+    pub database_migrate_url: Option<Secret>,
+    /// PostgreSQL role granted data access by `catalyst migrate` (`DATABASE_APP_ROLE`).
+    pub database_app_role: Option<String>,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Public address of the web UI, for links and the `Secure` cookie flag.
+    pub web_base_url: String,
+    pub file_max_mb: u64,
+    /// Largest accepted request body other than file uploads.
+    pub body_limit_kb: u64,
+    pub session_ttl: Duration,
+    pub sqlite_durability: Durability,
+    pub log_level: String,
+    pub log_format: LogFormat,
+}
+
+/// Shape of `catalyst.toml`; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    database_migrate_url: Option<String>,
+    database_app_role: Option<String>,
+    data_dir: Option<PathBuf>,
+    listen: Option<String>,
+    web_base_url: Option<String>,
+    file_max_mb: Option<u64>,
+    body_limit_kb: Option<u64>,
+    session_ttl_hours: Option<u64>,
+    sqlite_synchronous: Option<String>,
+    log_level: Option<String>,
+    log_format: Option<String>,
+}
+
+/// Environment variables Catalyst reads (each also as `NAME_FILE`).
+pub const ENV_KEYS: &[&str] = &[
+    "DATABASE_URL",
+    "DATABASE_MIGRATE_URL",
+    "DATABASE_APP_ROLE",
+    "CATALYST_DATA_DIR",
+    "CATALYST_LISTEN",
+    "WEB_BASE_URL",
+    "FILE_MAX_MB",
+    "CATALYST_BODY_LIMIT_KB",
+    "CATALYST_SESSION_TTL_HOURS",
+    "CATALYST_SQLITE_SYNCHRONOUS",
+    "CATALYST_LOG",
+    "CATALYST_LOG_FORMAT",
+];
+
+/// Other `CATALYST_` variables that are legitimately set around Catalyst (tests, tools).
+const KNOWN_OTHER: &[&str] = &["CATALYST_TEST_DATABASE_URL", "CATALYST_TEST_APP_ROLE", "CATALYST_CACHE_DIR"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+    #[error("reading {path}: {message}")]
+    File { path: String, message: String },
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Command-line overrides.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Where configuration values come from (the process environment, or a map in tests).
+pub trait Env {
+    fn get(&self, key: &str) -> Option<String>;
+    fn keys(&self) -> Vec<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok()
+    }
+    fn keys(&self) -> Vec<String> {
+        std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .collect()
+    }
+}
+
+impl Env for std::collections::HashMap<String, String> {
+    fn get(&self, key: &str) -> Option<String> {
+        std::collections::HashMap::get(self, key).cloned()
+    }
+    fn keys(&self) -> Vec<String> {
+        self.keys().cloned().collect()
+    }
+}
+
+/// `NAME`, or the trimmed contents of the file named by `NAME_FILE`.
+fn env_value(env: &dyn Env, key: &str) -> Result<Option<String>, ConfigError> {
+    if let Some(v) = env.get(key).filter(|v| !v.is_empty()) {
+        return Ok(Some(v));
+    }
+    let file_key = format!("{key}_FILE");
+    match env.get(&file_key).filter(|v| !v.is_empty()) {
+        Some(path) => std::fs::read_to_string(&path)
+            .map(|s| Some(s.trim().to_string()))
+            .map_err(|e| invalid(&file_key, format!("cannot read {path}: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// `CATALYST_*` variables that Catalyst does not know (probably typos).
+pub fn unknown_env_keys(env: &dyn Env) -> Vec<String> {
+    let mut out: Vec<String> = env
+        .keys()
+        .into_iter()
+        .filter(|k| k.starts_with("CATALYST_"))
+        .filter(|k| {
+            let base = k.strip_suffix("_FILE").unwrap_or(k);
+            !ENV_KEYS.contains(&base) && !KNOWN_OTHER.contains(&k.as_str())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn parse_num(key: &str, v: &str) -> Result<u64, ConfigError> {
+    v.trim()
+        .parse::<u64>()
+        .map_err(|_| invalid(key, format!("expected a whole number, got {v:?}")))
+}
+
+impl Config {
+    /// Loads the layers. `file` is `--config`; without it `./catalyst.toml` is read if present.
+    pub fn load(file: Option<&Path>, env: &dyn Env, o: &Overrides) -> Result<Self, ConfigError> {
+        let f: FileConfig = match file {
+            Some(p) => read_file(p)?,
+            None if Path::new("catalyst.toml").exists() => read_file(Path::new("catalyst.toml"))?,
+            None => FileConfig::default(),
+        };
+
+        let data_dir = o
+            .data_dir
+            .clone()
+            .or(env_value(env, "CATALYST_DATA_DIR")?.map(PathBuf::from))
+            .or(f.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let listen_s = o
+            .listen
+            .clone()
+            .or(env_value(env, "CATALYST_LISTEN")?)
+            .or(f.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_s
+            .parse::<SocketAddr>()
+            .map_err(|_| invalid("CATALYST_LISTEN", format!("expected host:port like 127.0.0.1:8080, got {listen_s:?}")))?;
+        let database_url = env_value(env, "DATABASE_URL")?
+            .or(f.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("catalyst.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
+            return Err(invalid("DATABASE_URL", "must start with sqlite:// or postgres://"));
+        }
+        let web_base_url = env_value(env, "WEB_BASE_URL")?
+            .or(f.web_base_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let parsed = url::Url::parse(&web_base_url)
+            .map_err(|e| invalid("WEB_BASE_URL", format!("not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(invalid("WEB_BASE_URL", "must be an http:// or https:// URL"));
+        }
+        let file_max_mb = match env_value(env, "FILE_MAX_MB")? {
+            Some(v) => parse_num("FILE_MAX_MB", &v)?,
+            None => f.file_max_mb.unwrap_or(25),
+        };
+        if !(1..=2048).contains(&file_max_mb) {
+            return Err(invalid("FILE_MAX_MB", "must be between 1 and 2048"));
+        }
+        let body_limit_kb = match env_value(env, "CATALYST_BODY_LIMIT_KB")? {
+            Some(v) => parse_num("CATALYST_BODY_LIMIT_KB", &v)?,
+            None => f.body_limit_kb.unwrap_or(1024),
+        };
+        if !(1..=1024 * 1024).contains(&body_limit_kb) {
+            return Err(invalid("CATALYST_BODY_LIMIT_KB", "must be between 1 and 1048576"));
+        }
+        let ttl_hours = match env_value(env, "CATALYST_SESSION_TTL_HOURS")? {
+            Some(v) => parse_num("CATALYST_SESSION_TTL_HOURS", &v)?,
+            None => f.session_ttl_hours.unwrap_or(12),
+        };
+        if !(1..=24 * 90).contains(&ttl_hours) {
+            return Err(invalid("CATALYST_SESSION_TTL_HOURS", "must be between 1 and 2160"));
+        }
+        let sync = env_value(env, "CATALYST_SQLITE_SYNCHRONOUS")?
+            .or(f.sqlite_synchronous)
+            .unwrap_or_else(|| "full".into());
+        let sqlite_durability = sync
+            .parse()
+            .map_err(|e: String| invalid("CATALYST_SQLITE_SYNCHRONOUS", e))?;
+        let log_format = match env_value(env, "CATALYST_LOG_FORMAT")?
+            .or(f.log_format)
+            .as_deref()
+            .unwrap_or("json")
+        {
+            "json" => LogFormat::Json,
+            "pretty" => LogFormat::Pretty,
+            other => {
+                return Err(invalid("CATALYST_LOG_FORMAT", format!("expected json or pretty, got {other:?}")));
+            }
+        };
+        let database_app_role = env_value(env, "DATABASE_APP_ROLE")?.or(f.database_app_role);
+        Ok(Config {
+            database_url: Secret(database_url),
+            database_migrate_url: env_value(env, "DATABASE_MIGRATE_URL")?
+                .or(f.database_migrate_url)
+                .map(Secret),
+            database_app_role,
+            data_dir,
+            listen,
+            web_base_url: web_base_url.trim_end_matches('/').to_string(),
+            file_max_mb,
+            body_limit_kb,
+            session_ttl: Duration::from_secs(ttl_hours * 3600),
+            sqlite_durability,
+            log_level: env_value(env, "CATALYST_LOG")?
+                .or(f.log_level)
+                .unwrap_or_else(|| "info".into()),
+            log_format,
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.web_base_url.starts_with("https://")
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose().starts_with("sqlite:")
+    }
+
+    /// The effective configuration as TOML, with passwords in URLs redacted.
+    pub fn show(&self) -> String {
+        let mut out = String::new();
+        let mut line = |k: &str, v: String| out.push_str(&format!("{k} = {}\n", toml_str(&v)));
+        line("database_url", redact_url(self.database_url.expose()));
+        if let Some(m) = &self.database_migrate_url {
+            line("database_migrate_url", redact_url(m.expose()));
+        }
+        if let Some(r) = &self.database_app_role {
+            line("database_app_role", r.clone());
+        }
+        line("data_dir", self.data_dir.display().to_string());
+        line("listen", self.listen.to_string());
+        line("web_base_url", self.web_base_url.clone());
+        out.push_str(&format!("file_max_mb = {}\n", self.file_max_mb));
+        out.push_str(&format!("body_limit_kb = {}\n", self.body_limit_kb));
+        out.push_str(&format!("session_ttl_hours = {}\n", self.session_ttl.as_secs() / 3600));
+        let sync = match self.sqlite_durability {
+            Durability::Full => "full",
+            Durability::Normal => "normal",
+        };
+        out.push_str(&format!("sqlite_synchronous = \"{sync}\"\n"));
+        out.push_str(&format!("log_level = {}\n", toml_str(&self.log_level)));
+        let fmt = match self.log_format {
+            LogFormat::Json => "json",
+            LogFormat::Pretty => "pretty",
+        };
+        out.push_str(&format!("log_format = \"{fmt}\"\n"));
+        out
+    }
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn read_file(p: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(p).map_err(|e| ConfigError::File {
+        path: p.display().to_string(),
+        message: e.to_string(),
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::File {
+        path: p.display().to_string(),
+        message: e.message().to_string(),
+    })
+}
+
+/// Replaces the password of a connection URL with `***`.
+pub fn redact_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => u.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::load(None, &env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.database_url.expose(), "sqlite://./data/catalyst.db");
+        assert_eq!(c.file_max_mb, 25);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert!(!c.is_https());
+    }
+
+    #[test]
+    fn layers_file_then_env_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("catalyst.toml");
+        std::fs::write(&p, "listen = \"127.0.0.1:9000\"\nfile_max_mb = 10\ndata_dir = \"/srv/a\"\n").unwrap();
+        let e = env(&[("FILE_MAX_MB", "12"), ("CATALYST_DATA_DIR", "/srv/b")]);
+        let c = Config::load(Some(&p), &e, &Overrides::default()).unwrap();
+        assert_eq!(c.listen.port(), 9000, "file");
+        assert_eq!(c.file_max_mb, 12, "env beats file");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/b"));
+        let o = Overrides { listen: Some("127.0.0.1:7000".into()), data_dir: Some("/srv/c".into()) };
+        let c = Config::load(Some(&p), &e, &o).unwrap();
+        assert_eq!(c.listen.port(), 7000, "flag beats env");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/c"));
+    }
+
+    #[test]
+    fn secrets_from_files_and_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("db");
+        std::fs::write(&p, "postgres://app:hunter2@db/catalyst\n").unwrap();
+        let e = env(&[("DATABASE_URL_FILE", p.to_str().unwrap())]);
+        let c = Config::load(None, &e, &Overrides::default()).unwrap();
+        assert_eq!(c.database_url.expose(), "postgres://app:hunter2@db/catalyst");
+        assert!(!c.show().contains("hunter2"));
+        assert!(c.show().contains("app:***@db"));
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (k, v) in [
+            ("CATALYST_LISTEN", "nowhere"),
+            ("FILE_MAX_MB", "lots"),
+            ("FILE_MAX_MB", "0"),
+            ("DATABASE_URL", "mysql://x"),
+            ("WEB_BASE_URL", "ftp://x"),
+            ("CATALYST_LOG_FORMAT", "xml"),
+            ("CATALYST_SQLITE_SYNCHRONOUS", "off"),
+        ] {
+            let err = Config::load(None, &env(&[(k, v)]), &Overrides::default()).unwrap_err();
+            assert!(err.to_string().starts_with(k), "{k}={v}: {err}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "lisen = 1\n").unwrap();
+        assert!(Config::load(Some(&p), &env(&[]), &Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn unknown_catalyst_variables_are_reported() {
+        let e = env(&[("CATALYST_LISTN", "x"), ("CATALYST_LISTEN", "x"), ("CATALYST_LOG_FILE", "x"), ("HOME", "/")]);
+        assert_eq!(unknown_env_keys(&e), vec!["CATALYST_LISTN".to_string()]);
+    }
+
+    #[test]
+    fn https_base_url_is_detected() {
+        let c = Config::load(None, &env(&[("WEB_BASE_URL", "https://help.example.com/")]), &Overrides::default()).unwrap();
+        assert!(c.is_https());
+        assert_eq!(c.web_base_url, "https://help.example.com");
+    }
+}

@@ -1,0 +1,15 @@
+//! Migrations: forward-only, embedded, named by date, one set for SQLite and PostgreSQL.
+//! Backend-specific statements (row-level security, triggers) live in `crate::dialect`.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_foundation::Migration)]
+    }
+}

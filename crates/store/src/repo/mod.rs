@@ -1,0 +1,10 @@
+//! Repositories: small functions over any connection or transaction. Tenant-scoped
+//! functions take the tenant and filter on it in every query.
+
+pub mod audit;
+pub mod events;
+pub mod members;
+pub mod sessions;
+pub mod tenants;
+pub mod tokens;
+pub mod users;
