@@ -1,0 +1,181 @@
+//! The JSON API under `/v1`, plus health probes. Every operation is described in the
+//! OpenAPI document generated from these functions.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use catalyst_domain::Role;
+
+use crate::http::AppState;
+use crate::http::auth::ApiActor;
+use crate::http::error::{ApiError, ErrorCode, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Catalyst ITSM API", description = "Multi-tenant IT service management. Errors are RFC 9457 problem details with a stable `code`."),
+    modifiers(&BearerAuth),
+    components(schemas(Problem)),
+    tags((name = "health", description = "Probes"), (name = "account", description = "The caller and their tenant"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(me))
+        .routes(routes!(members))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The database answers and its schema is current.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, body = Health),
+        (status = 503, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn readyz(State(s): State<AppState>) -> Response {
+    let store = s.app.store();
+    if let Err(e) = store.ping().await {
+        tracing::warn!(error = %e, "readiness: database unreachable");
+        return ApiError::new(ErrorCode::NotReady).detail("database unreachable").into_response();
+    }
+    match store.pending_migrations().await {
+        Ok(p) if p.is_empty() => (StatusCode::OK, Json(Health { status: "ready" })).into_response(),
+        Ok(p) => ApiError::new(ErrorCode::NotReady)
+            .detail(format!("{} migration(s) pending: run `catalyst migrate`", p.len()))
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: cannot read migrations");
+            ApiError::new(ErrorCode::NotReady).detail("cannot read migration state").into_response()
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeUser {
+    id: String,
+    email: String,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeTenant {
+    id: String,
+    slug: String,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    user: MeUser,
+    tenant: MeTenant,
+    /// Effective roles: an admin is also an agent and a requester.
+    #[schema(example = json!(["requester", "agent"]))]
+    roles: Vec<String>,
+}
+
+/// The caller, their current tenant and roles.
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    tag = "account",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn me(ApiActor(a): ApiActor) -> Json<Me> {
+    Json(Me {
+        user: MeUser {
+            id: a.user_id.to_string(),
+            email: a.email.to_string(),
+            name: a.name.clone(),
+        },
+        tenant: MeTenant {
+            id: a.tenant.id.to_string(),
+            slug: a.tenant.slug.clone(),
+            name: a.tenant.name.clone(),
+        },
+        roles: a.role.effective_roles().iter().map(|r| r.as_str().to_string()).collect(),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    user_id: String,
+    email: String,
+    name: String,
+    #[schema(value_type = String, example = "agent")]
+    role: Role,
+    joined_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberList {
+    items: Vec<Member>,
+}
+
+/// Members of the caller's tenant (tenant admins only).
+#[utoipa::path(
+    get,
+    path = "/v1/members",
+    tag = "account",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MemberList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn members(State(s): State<AppState>, ApiActor(a): ApiActor) -> Result<Json<MemberList>, ApiError> {
+    let items = s
+        .app
+        .list_members(&a)
+        .await?
+        .into_iter()
+        .map(|m| Member {
+            user_id: m.user_id.to_string(),
+            email: m.email,
+            name: m.name,
+            role: m.role,
+            joined_at: m.joined_at,
+        })
+        .collect();
+    Ok(Json(MemberList { items }))
+}

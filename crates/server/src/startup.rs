@@ -1,0 +1,144 @@
+//! Building and running the server: store, migrations, router, workers, shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use catalyst_app::{App, AppSettings, SystemClock};
+use catalyst_store::{Store, StoreOptions};
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+
+/// Connects to the database named by the configuration (creating the data dir).
+pub async fn connect(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let opts = StoreOptions {
+        durability: config.sqlite_durability,
+        ..StoreOptions::new(config.database_url.expose())
+    };
+    Store::connect(&opts).await.context("connecting to the database")
+}
+
+/// Applies migrations with the owner connection (`DATABASE_MIGRATE_URL`) when given.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let url = config
+        .database_migrate_url
+        .as_ref()
+        .unwrap_or(&config.database_url);
+    Store::migrate_as_owner(url.expose(), config.database_app_role.as_deref())
+        .await
+        .context("applying migrations")
+}
+
+pub fn app(store: Store, config: &Config) -> App {
+    App::new(
+        store,
+        Arc::new(SystemClock),
+        AppSettings {
+            session_ttl: config.session_ttl,
+            ..AppSettings::default()
+        },
+    )
+}
+
+pub fn state(app: App, config: Config) -> AppState {
+    AppState {
+        app,
+        config: Arc::new(config),
+        metrics: crate::telemetry::metrics_handle(),
+    }
+}
+
+/// Runs the server until SIGTERM or Ctrl-C; in-flight requests are allowed to finish.
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    migrate(&config).await?;
+    let store = connect(&config).await?;
+    for weakness in catalyst_store::dialect::role_weaknesses(store.writer()).await? {
+        tracing::warn!(
+            "row-level security is not enforced: {weakness}; connect with a plain application role (see docs/operator-guide.md)"
+        );
+    }
+    let app = app(store, &config);
+    if demo {
+        let created = app.ensure_demo().await.context("creating the demo tenant")?;
+        print_demo(&config, &created);
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "Catalyst is listening");
+    eprintln!("Catalyst is listening on http://{addr}");
+
+    let workers = spawn_workers(app.clone());
+    let router = http::router(state(app, config));
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    workers.abort();
+    tracing::info!("Catalyst stopped");
+    Ok(())
+}
+
+fn print_demo(config: &Config, created: &[catalyst_app::demo::DemoAccount]) {
+    if created.is_empty() {
+        eprintln!("Demo tenant 'demo' is ready (accounts already existed; their passwords were shown when they were created).");
+        return;
+    }
+    eprintln!("Demo tenant 'demo' created. Sign in at {}/signin with:", config.web_base_url);
+    for a in created {
+        eprintln!("  {:<10} {:<26} {}", a.role, a.email, a.password);
+    }
+    eprintln!("These passwords are shown only once.");
+}
+
+/// Periodic background work. Each task logs its own failures and keeps going.
+fn spawn_workers(app: App) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match app.purge_expired_sessions().await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            }
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
