@@ -1,10 +1,10 @@
 //! Writing and verifying the audit log.
 
-use catalyst_domain::audit::{BrokenLink, canonical_json, verify_chain};
+use catalyst_domain::audit::{BrokenLink, ChainHead, canonical_json, verify_chain};
 use catalyst_domain::{TenantId, UserId};
+use catalyst_store::Scope;
 use catalyst_store::repo::{audit as audit_repo, events, tenants};
 use catalyst_store::sea_orm::ConnectionTrait;
-use catalyst_store::Scope;
 
 use crate::{Actor, App, AppError, Result, SystemActor};
 
@@ -82,9 +82,9 @@ impl App {
         Ok(())
     }
 
-    /// Recomputes a tenant's audit chain. `Ok(Ok(n))`: n entries, intact;
+    /// Recomputes a tenant's audit chain. `Ok(Ok(head))`: intact;
     /// `Ok(Err(link))`: the first broken link.
-    pub async fn verify_audit(&self, tenant_slug: &str) -> Result<Result<u64, BrokenLink>> {
+    pub async fn verify_audit(&self, tenant_slug: &str) -> Result<Result<ChainHead, BrokenLink>> {
         let tenant = {
             let tx = self.store.read(Scope::Global).await?;
             tenants::by_slug(&tx, tenant_slug)

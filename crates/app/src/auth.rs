@@ -5,9 +5,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use catalyst_domain::{Email, Role, TenantId, UserId, token};
+use catalyst_store::Scope;
 use catalyst_store::entity::{session, user};
 use catalyst_store::repo::{members, sessions, tenants, tokens, users};
-use catalyst_store::Scope;
 
 use crate::audit::{Change, Who};
 use crate::tenants::tenant_ref;
@@ -80,7 +80,12 @@ impl App {
     /// Checks credentials and opens a session. Unknown account and wrong password give the
     /// same error after the same work. Repeated failures per account and per client
     /// address are throttled.
-    pub async fn sign_in(&self, email: &str, password: &str, client: Option<&str>) -> Result<SignedIn> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<&str>,
+    ) -> Result<SignedIn> {
         let now = self.clock.now();
         let account_key = format!("account:{}", email.trim().to_lowercase());
         let client_key = client.map(|c| format!("client:{c}"));
@@ -106,7 +111,11 @@ impl App {
             }
             Err(_) => None,
         };
-        let ok = passwords::verify(password, found.as_ref().and_then(|u| u.password_hash.clone())).await?;
+        let ok = passwords::verify(
+            password,
+            found.as_ref().and_then(|u| u.password_hash.clone()),
+        )
+        .await?;
         let Some(user) = found.filter(|_| ok) else {
             let window = self.throttle_window();
             self.throttle.record_failure(&account_key, window, now);
@@ -143,8 +152,11 @@ impl App {
             request_id: None,
         };
         for m in &memberships {
-            catalyst_store::dialect::scope_transaction(&tx, Scope::TenantUser(m.tenant.id, UserId(user.id)))
-                .await?;
+            catalyst_store::dialect::scope_transaction(
+                &tx,
+                Scope::TenantUser(m.tenant.id, UserId(user.id)),
+            )
+            .await?;
             self.record(
                 &tx,
                 Change {
@@ -197,7 +209,9 @@ impl App {
             let Some(s) = sessions::get_live(&tx, &id, now).await? else {
                 return Ok(None);
             };
-            let Some(user) = users::by_id(&tx, UserId(s.user_id)).await?.filter(|u| !u.disabled)
+            let Some(user) = users::by_id(&tx, UserId(s.user_id))
+                .await?
+                .filter(|u| !u.disabled)
             else {
                 return Ok(None);
             };
@@ -252,7 +266,11 @@ impl App {
     /// The actor for an API token (`Authorization: Bearer …`). Unknown, revoked and
     /// malformed tokens, and tokens of users no longer in the tenant, are all
     /// `Unauthenticated`.
-    pub async fn authenticate_token(&self, bearer: &str, request_id: Option<String>) -> Result<Actor> {
+    pub async fn authenticate_token(
+        &self,
+        bearer: &str,
+        request_id: Option<String>,
+    ) -> Result<Actor> {
         let tenant_id = token::parse_tenant(bearer).ok_or(AppError::Unauthenticated)?;
         let hash = token::hash_token(bearer);
         let now = self.clock.now();
@@ -272,7 +290,9 @@ impl App {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         drop(tx);
-        if t.last_used_at.is_none_or(|at| now - at >= chrono::Duration::minutes(1)) {
+        if t.last_used_at
+            .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
+        {
             let tx = self.store.write(Scope::Tenant(tenant_id)).await?;
             tokens::mark_used(&tx, t, now).await?;
             tx.commit().await?;

@@ -80,7 +80,12 @@ impl App {
                     )
                     .into());
                 };
-                let default_name = email.as_str().split('@').next().unwrap_or_default().to_string();
+                let default_name = email
+                    .as_str()
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
                 let name = DisplayName::parse(m.name.unwrap_or(&default_name))?;
                 Some((name, passwords::hash(pw).await?))
             }
@@ -140,7 +145,10 @@ impl App {
                 user_id: UserId(u.id),
                 email: u.email.clone(),
                 name: u.name.clone(),
-                role: m.role.parse().map_err(|e| AppError::Internal(format!("{e}")))?,
+                role: m
+                    .role
+                    .parse()
+                    .map_err(|e| AppError::Internal(format!("{e}")))?,
                 joined_at: m.created_at,
             });
         }

@@ -66,7 +66,11 @@ mod tests {
         let p = Password::parse("correct horse battery staple").unwrap();
         let h = hash(&p).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery staple", Some(h.clone())).await.unwrap());
+        assert!(
+            verify("correct horse battery staple", Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse battery staple", Some(h)).await.unwrap());
         assert!(!verify("anything at all", None).await.unwrap());
     }

@@ -10,7 +10,12 @@ use crate::audit::{Change, Who};
 use crate::{App, AppError, Result, SystemActor, TenantRef};
 
 impl App {
-    pub async fn create_tenant(&self, by: &SystemActor, slug: &str, name: &str) -> Result<TenantRef> {
+    pub async fn create_tenant(
+        &self,
+        by: &SystemActor,
+        slug: &str,
+        name: &str,
+    ) -> Result<TenantRef> {
         let (slug, name) = collect2(TenantSlug::parse(slug), TenantName::parse(name))?;
         let tx = self.store.write(Scope::Global).await?;
         let t = tenants::insert(&tx, &slug, &name, self.clock.now()).await?;

@@ -13,12 +13,7 @@ pub(crate) struct Throttle {
 
 impl Throttle {
     /// Seconds until `key` may try again, if it has reached `max` failures in its window.
-    pub(crate) fn blocked_for(
-        &self,
-        key: &str,
-        max: u32,
-        now: DateTime<Utc>,
-    ) -> Option<u64> {
+    pub(crate) fn blocked_for(&self, key: &str, max: u32, now: DateTime<Utc>) -> Option<u64> {
         let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         match map.get(key) {
             Some((count, until)) if *count >= max && *until > now => {

@@ -23,7 +23,9 @@ pub struct NewToken {
 fn token_label(name: &str) -> Result<String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-        return Err(FieldError::new("name", "format", "must be 1 to 100 printable characters").into());
+        return Err(
+            FieldError::new("name", "format", "must be 1 to 100 printable characters").into(),
+        );
     }
     Ok(n.to_string())
 }
@@ -50,7 +52,15 @@ impl App {
             .ok_or(AppError::NotFound("member"))?;
         let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
         let text = token::format_token(tenant.id, &secret);
-        let row = tokens::insert(&tx, tenant.id, user_id, &name, token::hash_token(&text), self.clock.now()).await?;
+        let row = tokens::insert(
+            &tx,
+            tenant.id,
+            user_id,
+            &name,
+            token::hash_token(&text),
+            self.clock.now(),
+        )
+        .await?;
         self.record(
             &tx,
             Change {

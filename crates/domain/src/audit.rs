@@ -73,21 +73,32 @@ impl std::fmt::Display for BrokenLink {
                 "entry {seq}: does not link to the previous entry (entries removed or reordered)"
             ),
             BrokenLink::SequenceGap { expected, found } => {
-                write!(f, "entry {expected} is missing (next entry found is {found})")
+                write!(
+                    f,
+                    "entry {expected} is missing (next entry found is {found})"
+                )
             }
         }
     }
 }
 
-/// Walks entries in `seq` order and returns the number checked, or the first broken link.
-pub fn verify_chain<I>(entries: I) -> Result<u64, BrokenLink>
+/// The end of an intact chain: how many entries, and the last entry's hash. Recording the
+/// head elsewhere (a ticket, a log archive) also makes truncation of the newest entries
+/// detectable, which the chain alone cannot show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub entries: u64,
+    pub head_hash: String,
+}
+
+/// Walks entries in `seq` order and returns the chain's head, or the first broken link.
+pub fn verify_chain<I>(entries: I) -> Result<ChainHead, BrokenLink>
 where
     I: IntoIterator<Item = AuditEntry>,
 {
     let mut prev = GENESIS_HASH.to_string();
-    let mut expected_seq = 1;
     let mut checked = 0;
-    for e in entries {
+    for (expected_seq, e) in (1..).zip(entries) {
         if e.seq != expected_seq {
             return Err(BrokenLink::SequenceGap {
                 expected: expected_seq,
@@ -101,10 +112,12 @@ where
             return Err(BrokenLink::HashMismatch { seq: e.seq });
         }
         prev = e.hash;
-        expected_seq += 1;
         checked += 1;
     }
-    Ok(checked)
+    Ok(ChainHead {
+        entries: checked,
+        head_hash: prev,
+    })
 }
 
 /// Canonical JSON text for `before`/`after`: object keys sorted at every level, so the
@@ -163,8 +176,16 @@ mod tests {
 
     #[test]
     fn intact_chain_verifies() {
-        assert_eq!(verify_chain(chain(5)), Ok(5));
-        assert_eq!(verify_chain(Vec::new()), Ok(0));
+        let c = chain(5);
+        let last = c[4].hash.clone();
+        assert_eq!(
+            verify_chain(c),
+            Ok(ChainHead {
+                entries: 5,
+                head_hash: last
+            })
+        );
+        assert_eq!(verify_chain(Vec::new()).unwrap().entries, 0);
     }
 
     #[test]
@@ -179,7 +200,10 @@ mod tests {
         let mut c = chain(5);
         c[2].after = Some("{\"role\":\"admin\"}".into());
         c[2].hash = c[2].compute_hash();
-        assert_eq!(verify_chain(c), Err(BrokenLink::PrevHashMismatch { seq: 4 }));
+        assert_eq!(
+            verify_chain(c),
+            Err(BrokenLink::PrevHashMismatch { seq: 4 })
+        );
     }
 
     #[test]

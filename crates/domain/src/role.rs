@@ -105,8 +105,14 @@ mod tests {
             (Role::Admin, [true, true, true, true, true]),
         ];
         for (role, row) in expect {
-            let got = [UsePortal, UseAgentConsole, ViewMembers, ManageMembers, ViewAudit]
-                .map(|p| role.allows(p));
+            let got = [
+                UsePortal,
+                UseAgentConsole,
+                ViewMembers,
+                ManageMembers,
+                ViewAudit,
+            ]
+            .map(|p| role.allows(p));
             assert_eq!(got, row, "{role}");
         }
     }

@@ -62,11 +62,7 @@ impl fmt::Display for TenantSlug {
     }
 }
 
-fn bounded_text(
-    field: &'static str,
-    input: &str,
-    max_chars: usize,
-) -> Result<String, FieldError> {
+fn bounded_text(field: &'static str, input: &str, max_chars: usize) -> Result<String, FieldError> {
     let s = input.trim();
     if s.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
@@ -122,7 +118,13 @@ pub struct Email(String);
 impl Email {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let s = input.trim().to_lowercase();
-        let bad = || FieldError::new("email", "format", "must be an address like name@example.com");
+        let bad = || {
+            FieldError::new(
+                "email",
+                "format",
+                "must be an address like name@example.com",
+            )
+        };
         if s.is_empty() {
             return Err(FieldError::new("email", "required", "must not be empty"));
         }
@@ -207,7 +209,15 @@ mod tests {
     #[test]
     fn slugs() {
         assert_eq!(TenantSlug::parse(" acme-2 ").unwrap().as_str(), "acme-2");
-        for bad in ["a", "Acme", "-acme", "acme-", "ac me", "ac_me", &"x".repeat(41)] {
+        for bad in [
+            "a",
+            "Acme",
+            "-acme",
+            "acme-",
+            "ac me",
+            "ac_me",
+            &"x".repeat(41),
+        ] {
             let err = TenantSlug::parse(bad).unwrap_err();
             assert_eq!(err.field, "slug", "{bad}");
         }
@@ -220,7 +230,15 @@ mod tests {
             "ada@example.com"
         );
         assert_eq!(Email::parse("").unwrap_err().code, "required");
-        for bad in ["ada", "ada@", "@x.com", "ada@x", "a b@x.com", "ada@x..com", "a@b@c.com"] {
+        for bad in [
+            "ada",
+            "ada@",
+            "@x.com",
+            "ada@x",
+            "a b@x.com",
+            "ada@x..com",
+            "a@b@c.com",
+        ] {
             assert_eq!(Email::parse(bad).unwrap_err().code, "format", "{bad}");
         }
     }
@@ -229,7 +247,10 @@ mod tests {
     fn names_are_bounded() {
         assert_eq!(TenantName::parse("  Acme  ").unwrap().as_str(), "Acme");
         assert_eq!(TenantName::parse("   ").unwrap_err().code, "required");
-        assert_eq!(TenantName::parse(&"x".repeat(101)).unwrap_err().code, "length");
+        assert_eq!(
+            TenantName::parse(&"x".repeat(101)).unwrap_err().code,
+            "length"
+        );
         assert_eq!(DisplayName::parse("a\u{0}b").unwrap_err().code, "format");
     }
 

@@ -71,16 +71,23 @@ async fn readyz(State(s): State<AppState>) -> Response {
     let store = s.app.store();
     if let Err(e) = store.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
-        return ApiError::new(ErrorCode::NotReady).detail("database unreachable").into_response();
+        return ApiError::new(ErrorCode::NotReady)
+            .detail("database unreachable")
+            .into_response();
     }
     match store.pending_migrations().await {
         Ok(p) if p.is_empty() => (StatusCode::OK, Json(Health { status: "ready" })).into_response(),
         Ok(p) => ApiError::new(ErrorCode::NotReady)
-            .detail(format!("{} migration(s) pending: run `catalyst migrate`", p.len()))
+            .detail(format!(
+                "{} migration(s) pending: run `catalyst migrate`",
+                p.len()
+            ))
             .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: cannot read migrations");
-            ApiError::new(ErrorCode::NotReady).detail("cannot read migration state").into_response()
+            ApiError::new(ErrorCode::NotReady)
+                .detail("cannot read migration state")
+                .into_response()
         }
     }
 }
@@ -131,7 +138,12 @@ async fn me(ApiActor(a): ApiActor) -> Json<Me> {
             slug: a.tenant.slug.clone(),
             name: a.tenant.name.clone(),
         },
-        roles: a.role.effective_roles().iter().map(|r| r.as_str().to_string()).collect(),
+        roles: a
+            .role
+            .effective_roles()
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect(),
     })
 }
 
@@ -163,7 +175,10 @@ pub struct MemberList {
         (status = 403, body = Problem, content_type = "application/problem+json")
     )
 )]
-async fn members(State(s): State<AppState>, ApiActor(a): ApiActor) -> Result<Json<MemberList>, ApiError> {
+async fn members(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<MemberList>, ApiError> {
     let items = s
         .app
         .list_members(&a)

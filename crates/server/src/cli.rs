@@ -169,7 +169,10 @@ impl From<AppError> for Failure {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -193,10 +196,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         },
         _ => Overrides::default(),
     };
-    let cfg = Config::load(cli.config.as_deref(), &ProcessEnv, &overrides).map_err(|e| Failure {
-        code: 2,
-        message: e.to_string(),
-    })?;
+    let cfg =
+        Config::load(cli.config.as_deref(), &ProcessEnv, &overrides).map_err(|e| Failure {
+            code: 2,
+            message: e.to_string(),
+        })?;
     let quiet = !matches!(cli.command, Command::Serve(_));
     crate::telemetry::init_logging(if quiet { "warn" } else { &cfg.log_level }, cfg.log_format);
     for k in config::unknown_env_keys(&ProcessEnv) {
@@ -227,17 +231,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
         }
-        Command::User(UserCmd::Create { tenant, email, role, name, password_stdin }) => {
+        Command::User(UserCmd::Create {
+            tenant,
+            email,
+            role,
+            name,
+            password_stdin,
+        }) => {
             let app = open(&cfg).await?;
             let (password, generated) = if password_stdin {
                 let mut s = String::new();
                 std::io::stdin()
                     .read_to_string(&mut s)
-                    .map_err(|e| Failure { code: 1, message: format!("reading the password from stdin: {e}") })?;
+                    .map_err(|e| Failure {
+                        code: 1,
+                        message: format!("reading the password from stdin: {e}"),
+                    })?;
                 (s.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
                 use base64::Engine;
-                let p = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 15]>());
+                let p = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(rand::random::<[u8; 15]>());
                 (p, true)
             };
             let added = app
@@ -258,24 +272,51 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     println!("generated password (shown once): {password}");
                 }
             } else {
-                println!("added existing account {email} to {} as {role} (password unchanged)", added.tenant.slug);
+                println!(
+                    "added existing account {email} to {} as {role} (password unchanged)",
+                    added.tenant.slug
+                );
             }
         }
-        Command::Token(TokenCmd::Create { tenant, email, name }) => {
+        Command::Token(TokenCmd::Create {
+            tenant,
+            email,
+            name,
+        }) => {
             let app = open(&cfg).await?;
-            let t = app.create_token(&SystemActor::cli(), &tenant, &email, &name).await?;
-            println!("created token {:?} (id {}) for {email} in {tenant}; it is shown only once:", t.name, t.id);
+            let t = app
+                .create_token(&SystemActor::cli(), &tenant, &email, &name)
+                .await?;
+            println!(
+                "created token {:?} (id {}) for {email} in {tenant}; it is shown only once:",
+                t.name, t.id
+            );
             println!("{}", t.token);
         }
-        Command::Token(TokenCmd::Revoke { tenant, email, name }) => {
+        Command::Token(TokenCmd::Revoke {
+            tenant,
+            email,
+            name,
+        }) => {
             let app = open(&cfg).await?;
-            let n = app.revoke_token(&SystemActor::cli(), &tenant, &email, &name).await?;
+            let n = app
+                .revoke_token(&SystemActor::cli(), &tenant, &email, &name)
+                .await?;
             println!("revoked {n} token(s)");
         }
         Command::Audit(AuditCmd::Verify { tenant }) => {
             let app = open(&cfg).await?;
             match app.verify_audit(&tenant).await? {
-                Ok(n) => println!("audit log of {tenant} is intact: {n} entries verified"),
+                Ok(head) => {
+                    println!(
+                        "audit log of {tenant} is intact: {} entries verified",
+                        head.entries
+                    );
+                    println!(
+                        "head hash: {} (keep it elsewhere to detect later truncation)",
+                        head.head_hash
+                    );
+                }
                 Err(link) => {
                     return Err(Failure {
                         code: 1,
@@ -291,11 +332,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 /// Opens the store for a one-shot command; the schema must be current.
 async fn open(cfg: &Config) -> Result<catalyst_app::App, Failure> {
     let store = startup::connect(cfg).await?;
-    let pending = store.pending_migrations().await.map_err(|e| Failure { code: 1, message: e.to_string() })?;
+    let pending = store.pending_migrations().await.map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })?;
     if !pending.is_empty() {
         return Err(Failure {
             code: 1,
-            message: format!("the database needs {} migration(s): run `catalyst migrate` first", pending.len()),
+            message: format!(
+                "the database needs {} migration(s): run `catalyst migrate` first",
+                pending.len()
+            ),
         });
     }
     Ok(startup::app(store, cfg))

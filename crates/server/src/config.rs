@@ -52,6 +52,8 @@ pub struct Config {
     pub body_limit_kb: u64,
     pub session_ttl: Duration,
     pub sqlite_durability: Durability,
+    /// Trust the last `X-Forwarded-For` entry as the client address.
+    pub behind_proxy: bool,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -70,6 +72,7 @@ struct FileConfig {
     body_limit_kb: Option<u64>,
     session_ttl_hours: Option<u64>,
     sqlite_synchronous: Option<String>,
+    behind_proxy: Option<bool>,
     log_level: Option<String>,
     log_format: Option<String>,
 }
@@ -86,12 +89,18 @@ pub const ENV_KEYS: &[&str] = &[
     "CATALYST_BODY_LIMIT_KB",
     "CATALYST_SESSION_TTL_HOURS",
     "CATALYST_SQLITE_SYNCHRONOUS",
+    "CATALYST_BEHIND_PROXY",
     "CATALYST_LOG",
     "CATALYST_LOG_FORMAT",
 ];
 
 /// Other `CATALYST_` variables that are legitimately set around Catalyst (tests, tools).
-const KNOWN_OTHER: &[&str] = &["CATALYST_TEST_DATABASE_URL", "CATALYST_TEST_APP_ROLE", "CATALYST_CACHE_DIR"];
+const KNOWN_OTHER: &[&str] = &[
+    "CATALYST_TEST_DATABASE_URL",
+    "CATALYST_TEST_APP_ROLE",
+    "CATALYST_CACHE_DIR",
+    "CATALYST_CI_PG_PORT",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -199,9 +208,12 @@ impl Config {
             .or(env_value(env, "CATALYST_LISTEN")?)
             .or(f.listen)
             .unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen_s
-            .parse::<SocketAddr>()
-            .map_err(|_| invalid("CATALYST_LISTEN", format!("expected host:port like 127.0.0.1:8080, got {listen_s:?}")))?;
+        let listen = listen_s.parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "CATALYST_LISTEN",
+                format!("expected host:port like 127.0.0.1:8080, got {listen_s:?}"),
+            )
+        })?;
         let database_url = env_value(env, "DATABASE_URL")?
             .or(f.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("catalyst.db").display()));
@@ -209,7 +221,10 @@ impl Config {
             || database_url.starts_with("postgres:")
             || database_url.starts_with("postgresql:"))
         {
-            return Err(invalid("DATABASE_URL", "must start with sqlite:// or postgres://"));
+            return Err(invalid(
+                "DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
         }
         let web_base_url = env_value(env, "WEB_BASE_URL")?
             .or(f.web_base_url)
@@ -217,7 +232,10 @@ impl Config {
         let parsed = url::Url::parse(&web_base_url)
             .map_err(|e| invalid("WEB_BASE_URL", format!("not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(invalid("WEB_BASE_URL", "must be an http:// or https:// URL"));
+            return Err(invalid(
+                "WEB_BASE_URL",
+                "must be an http:// or https:// URL",
+            ));
         }
         let file_max_mb = match env_value(env, "FILE_MAX_MB")? {
             Some(v) => parse_num("FILE_MAX_MB", &v)?,
@@ -231,14 +249,20 @@ impl Config {
             None => f.body_limit_kb.unwrap_or(1024),
         };
         if !(1..=1024 * 1024).contains(&body_limit_kb) {
-            return Err(invalid("CATALYST_BODY_LIMIT_KB", "must be between 1 and 1048576"));
+            return Err(invalid(
+                "CATALYST_BODY_LIMIT_KB",
+                "must be between 1 and 1048576",
+            ));
         }
         let ttl_hours = match env_value(env, "CATALYST_SESSION_TTL_HOURS")? {
             Some(v) => parse_num("CATALYST_SESSION_TTL_HOURS", &v)?,
             None => f.session_ttl_hours.unwrap_or(12),
         };
         if !(1..=24 * 90).contains(&ttl_hours) {
-            return Err(invalid("CATALYST_SESSION_TTL_HOURS", "must be between 1 and 2160"));
+            return Err(invalid(
+                "CATALYST_SESSION_TTL_HOURS",
+                "must be between 1 and 2160",
+            ));
         }
         let sync = env_value(env, "CATALYST_SQLITE_SYNCHRONOUS")?
             .or(f.sqlite_synchronous)
@@ -254,7 +278,21 @@ impl Config {
             "json" => LogFormat::Json,
             "pretty" => LogFormat::Pretty,
             other => {
-                return Err(invalid("CATALYST_LOG_FORMAT", format!("expected json or pretty, got {other:?}")));
+                return Err(invalid(
+                    "CATALYST_LOG_FORMAT",
+                    format!("expected json or pretty, got {other:?}"),
+                ));
+            }
+        };
+        let behind_proxy = match env_value(env, "CATALYST_BEHIND_PROXY")?.as_deref() {
+            None => f.behind_proxy.unwrap_or(false),
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "CATALYST_BEHIND_PROXY",
+                    format!("expected true or false, got {other:?}"),
+                ));
             }
         };
         let database_app_role = env_value(env, "DATABASE_APP_ROLE")?.or(f.database_app_role);
@@ -271,6 +309,7 @@ impl Config {
             body_limit_kb,
             session_ttl: Duration::from_secs(ttl_hours * 3600),
             sqlite_durability,
+            behind_proxy,
             log_level: env_value(env, "CATALYST_LOG")?
                 .or(f.log_level)
                 .unwrap_or_else(|| "info".into()),
@@ -302,12 +341,16 @@ impl Config {
         line("web_base_url", self.web_base_url.clone());
         out.push_str(&format!("file_max_mb = {}\n", self.file_max_mb));
         out.push_str(&format!("body_limit_kb = {}\n", self.body_limit_kb));
-        out.push_str(&format!("session_ttl_hours = {}\n", self.session_ttl.as_secs() / 3600));
+        out.push_str(&format!(
+            "session_ttl_hours = {}\n",
+            self.session_ttl.as_secs() / 3600
+        ));
         let sync = match self.sqlite_durability {
             Durability::Full => "full",
             Durability::Normal => "normal",
         };
         out.push_str(&format!("sqlite_synchronous = \"{sync}\"\n"));
+        out.push_str(&format!("behind_proxy = {}\n", self.behind_proxy));
         out.push_str(&format!("log_level = {}\n", toml_str(&self.log_level)));
         let fmt = match self.log_format {
             LogFormat::Json => "json",
@@ -350,7 +393,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -368,13 +414,20 @@ mod tests {
     fn layers_file_then_env_then_flags() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("catalyst.toml");
-        std::fs::write(&p, "listen = \"127.0.0.1:9000\"\nfile_max_mb = 10\ndata_dir = \"/srv/a\"\n").unwrap();
+        std::fs::write(
+            &p,
+            "listen = \"127.0.0.1:9000\"\nfile_max_mb = 10\ndata_dir = \"/srv/a\"\n",
+        )
+        .unwrap();
         let e = env(&[("FILE_MAX_MB", "12"), ("CATALYST_DATA_DIR", "/srv/b")]);
         let c = Config::load(Some(&p), &e, &Overrides::default()).unwrap();
         assert_eq!(c.listen.port(), 9000, "file");
         assert_eq!(c.file_max_mb, 12, "env beats file");
         assert_eq!(c.data_dir, PathBuf::from("/srv/b"));
-        let o = Overrides { listen: Some("127.0.0.1:7000".into()), data_dir: Some("/srv/c".into()) };
+        let o = Overrides {
+            listen: Some("127.0.0.1:7000".into()),
+            data_dir: Some("/srv/c".into()),
+        };
         let c = Config::load(Some(&p), &e, &o).unwrap();
         assert_eq!(c.listen.port(), 7000, "flag beats env");
         assert_eq!(c.data_dir, PathBuf::from("/srv/c"));
@@ -387,7 +440,10 @@ mod tests {
         std::fs::write(&p, "postgres://app:hunter2@db/catalyst\n").unwrap();
         let e = env(&[("DATABASE_URL_FILE", p.to_str().unwrap())]);
         let c = Config::load(None, &e, &Overrides::default()).unwrap();
-        assert_eq!(c.database_url.expose(), "postgres://app:hunter2@db/catalyst");
+        assert_eq!(
+            c.database_url.expose(),
+            "postgres://app:hunter2@db/catalyst"
+        );
         assert!(!c.show().contains("hunter2"));
         assert!(c.show().contains("app:***@db"));
         assert!(!format!("{c:?}").contains("hunter2"));
@@ -403,6 +459,7 @@ mod tests {
             ("WEB_BASE_URL", "ftp://x"),
             ("CATALYST_LOG_FORMAT", "xml"),
             ("CATALYST_SQLITE_SYNCHRONOUS", "off"),
+            ("CATALYST_BEHIND_PROXY", "maybe"),
         ] {
             let err = Config::load(None, &env(&[(k, v)]), &Overrides::default()).unwrap_err();
             assert!(err.to_string().starts_with(k), "{k}={v}: {err}");
@@ -415,13 +472,23 @@ mod tests {
 
     #[test]
     fn unknown_catalyst_variables_are_reported() {
-        let e = env(&[("CATALYST_LISTN", "x"), ("CATALYST_LISTEN", "x"), ("CATALYST_LOG_FILE", "x"), ("HOME", "/")]);
+        let e = env(&[
+            ("CATALYST_LISTN", "x"),
+            ("CATALYST_LISTEN", "x"),
+            ("CATALYST_LOG_FILE", "x"),
+            ("HOME", "/"),
+        ]);
         assert_eq!(unknown_env_keys(&e), vec!["CATALYST_LISTN".to_string()]);
     }
 
     #[test]
     fn https_base_url_is_detected() {
-        let c = Config::load(None, &env(&[("WEB_BASE_URL", "https://help.example.com/")]), &Overrides::default()).unwrap();
+        let c = Config::load(
+            None,
+            &env(&[("WEB_BASE_URL", "https://help.example.com/")]),
+            &Overrides::default(),
+        )
+        .unwrap();
         assert!(c.is_https());
         assert_eq!(c.web_base_url, "https://help.example.com");
     }

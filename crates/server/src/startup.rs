@@ -21,7 +21,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
         durability: config.sqlite_durability,
         ..StoreOptions::new(config.database_url.expose())
     };
-    Store::connect(&opts).await.context("connecting to the database")
+    Store::connect(&opts)
+        .await
+        .context("connecting to the database")
 }
 
 /// Applies migrations with the owner connection (`DATABASE_MIGRATE_URL`) when given.
@@ -58,8 +60,13 @@ pub fn state(app: App, config: Config) -> AppState {
 
 /// Runs the server until SIGTERM or Ctrl-C; in-flight requests are allowed to finish.
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
-    migrate(&config).await?;
-    let store = connect(&config).await?;
+    let mut store = connect(&config).await?;
+    // Migrate only when needed, so a server holding just the application role's URL
+    // starts once an operator has migrated with the owner role.
+    if !store.pending_migrations().await?.is_empty() {
+        migrate(&config).await?;
+        store = connect(&config).await?;
+    }
     for weakness in catalyst_store::dialect::role_weaknesses(store.writer()).await? {
         tracing::warn!(
             "row-level security is not enforced: {weakness}; connect with a plain application role (see docs/operator-guide.md)"
@@ -67,7 +74,10 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let app = app(store, &config);
     if demo {
-        let created = app.ensure_demo().await.context("creating the demo tenant")?;
+        let created = app
+            .ensure_demo()
+            .await
+            .context("creating the demo tenant")?;
         print_demo(&config, &created);
     }
     let listener = TcpListener::bind(config.listen)
@@ -79,10 +89,13 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 
     let workers = spawn_workers(app.clone());
     let router = http::router(state(app, config));
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")?;
     workers.abort();
     tracing::info!("Catalyst stopped");
     Ok(())
@@ -90,10 +103,15 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 
 fn print_demo(config: &Config, created: &[catalyst_app::demo::DemoAccount]) {
     if created.is_empty() {
-        eprintln!("Demo tenant 'demo' is ready (accounts already existed; their passwords were shown when they were created).");
+        eprintln!(
+            "Demo tenant 'demo' is ready (accounts already existed; their passwords were shown when they were created)."
+        );
         return;
     }
-    eprintln!("Demo tenant 'demo' created. Sign in at {}/signin with:", config.web_base_url);
+    eprintln!(
+        "Demo tenant 'demo' created. Sign in at {}/signin with:",
+        config.web_base_url
+    );
     for a in created {
         eprintln!("  {:<10} {:<26} {}", a.role, a.email, a.password);
     }

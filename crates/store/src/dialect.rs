@@ -84,14 +84,20 @@ pub(crate) async fn set_scope(
 }
 
 /// Re-scopes an open transaction (e.g. after creating a tenant, to write its first rows).
-pub async fn scope_transaction(db: &impl ConnectionTrait, scope: crate::Scope) -> Result<(), DbErr> {
+pub async fn scope_transaction(
+    db: &impl ConnectionTrait,
+    scope: crate::Scope,
+) -> Result<(), DbErr> {
     let (t, u) = scope.parts();
     set_scope(db, t, u).await
 }
 
 /// Serialises appends to one tenant's audit chain until the transaction ends. SQLite has
 /// a single writer connection, so appends are already serial there.
-pub(crate) async fn lock_audit_chain(db: &impl ConnectionTrait, tenant: TenantId) -> Result<(), DbErr> {
+pub(crate) async fn lock_audit_chain(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<(), DbErr> {
     if !is_postgres(db) {
         return Ok(());
     }

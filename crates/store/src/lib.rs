@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, IsolationLevel, SqlErr, TransactionTrait,
+    AccessMode, ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    DbErr, IsolationLevel, SqlErr, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -42,7 +42,9 @@ impl StoreError {
     /// Maps a unique-constraint violation to a field name; other errors pass through.
     pub fn from_insert(err: DbErr, field: &'static str) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate { constraint: field },
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                StoreError::Duplicate { constraint: field }
+            }
             _ => StoreError::Db(err),
         }
     }
@@ -136,7 +138,8 @@ impl Store {
     pub async fn connect(opts: &StoreOptions) -> Result<Self> {
         if is_sqlite(&opts.url) {
             let writer = Database::connect(sqlite_options(opts, 1, false)).await?;
-            let reader = Database::connect(sqlite_options(opts, opts.sqlite_readers.max(1), true)).await?;
+            let reader =
+                Database::connect(sqlite_options(opts, opts.sqlite_readers.max(1), true)).await?;
             Ok(Self { writer, reader })
         } else if opts.url.starts_with("postgres:") || opts.url.starts_with("postgresql:") {
             let mut o = ConnectOptions::new(opts.url.clone());
@@ -210,7 +213,10 @@ impl Store {
     pub async fn read(&self, scope: Scope) -> Result<DatabaseTransaction> {
         let tx = if self.backend() == DatabaseBackend::Postgres {
             self.reader
-                .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+                .begin_with_config(
+                    Some(IsolationLevel::RepeatableRead),
+                    Some(AccessMode::ReadOnly),
+                )
                 .await?
         } else {
             self.reader.begin().await?

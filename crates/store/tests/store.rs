@@ -1,5 +1,7 @@
 //! Store tests on SQLite, and on PostgreSQL when `CATALYST_TEST_DATABASE_URL` is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+
 use chrono::Utc;
 
 use catalyst_domain::{DisplayName, Email, Role, TenantName, TenantSlug};
@@ -27,7 +29,9 @@ async fn migrations_are_current_and_rerunning_them_keeps_data() {
     let db = TestDb::new().await;
     let t = tenant(&db, "acme").await;
     assert!(db.store.pending_migrations().await.unwrap().is_empty());
-    catalyst_store::Store::migrate_as_owner(&db.owner_url, None).await.unwrap();
+    catalyst_store::Store::migrate_as_owner(&db.owner_url, None)
+        .await
+        .unwrap();
     let tx = db.store.read(Scope::Global).await.unwrap();
     assert_eq!(tenants::by_id(&tx, t).await.unwrap().unwrap().slug, "acme");
 }
@@ -40,13 +44,19 @@ async fn sqlite_connections_use_wal_and_foreign_keys() {
         return;
     }
     let row = w
-        .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA journal_mode"))
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA journal_mode",
+        ))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "wal");
     let row = w
-        .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA foreign_keys"))
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA foreign_keys",
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -77,14 +87,32 @@ async fn duplicate_slug_and_email_are_field_errors() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(e, catalyst_store::StoreError::Duplicate { constraint: "slug" }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            catalyst_store::StoreError::Duplicate { constraint: "slug" }
+        ),
+        "{e:?}"
+    );
     drop(tx);
     let tx = db.store.write(Scope::Global).await.unwrap();
     let email = Email::parse("a@b.test").unwrap();
     let name = DisplayName::parse("A").unwrap();
-    users::insert(&tx, &email, &name, None, Utc::now()).await.unwrap();
-    let e = users::insert(&tx, &email, &name, None, Utc::now()).await.unwrap_err();
-    assert!(matches!(e, catalyst_store::StoreError::Duplicate { constraint: "email" }), "{e:?}");
+    users::insert(&tx, &email, &name, None, Utc::now())
+        .await
+        .unwrap();
+    let e = users::insert(&tx, &email, &name, None, Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            catalyst_store::StoreError::Duplicate {
+                constraint: "email"
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 /// PostgreSQL: every table with a `tenant_id` column has row-level security enabled,
@@ -103,7 +131,10 @@ async fn every_tenant_table_has_forced_row_level_security() {
         .collect();
     assert!(weak.is_empty(), "tables without forced RLS: {weak:?}");
     assert!(
-        dialect::role_weaknesses(db.store.writer()).await.unwrap().is_empty(),
+        dialect::role_weaknesses(db.store.writer())
+            .await
+            .unwrap()
+            .is_empty(),
         "the test app role must be a plain role"
     );
 }
@@ -147,7 +178,11 @@ async fn the_database_wall_holds_without_the_application() {
             row.try_get_by_index::<i64>(0).unwrap()
         }
     };
-    assert_eq!(count("SELECT count(*) FROM events").await, 1, "only B's own event");
+    assert_eq!(
+        count("SELECT count(*) FROM events").await,
+        1,
+        "only B's own event"
+    );
     let sql_a = format!("SELECT count(*) FROM events WHERE tenant_id = '{a}'");
     let tx = db.store.read(Scope::Tenant(b)).await.unwrap();
     let row = tx
@@ -160,7 +195,10 @@ async fn the_database_wall_holds_without_the_application() {
     // Without any scope, nothing at all is visible.
     let tx = db.store.read(Scope::Global).await.unwrap();
     let row = tx
-        .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, "SELECT count(*) FROM events"))
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT count(*) FROM events",
+        ))
         .await
         .unwrap()
         .unwrap();

@@ -15,12 +15,20 @@ use super::{AppState, REQUEST_ID};
 
 /// Cookie holding the session token.
 pub fn session_cookie_name(https: bool) -> &'static str {
-    if https { "__Host-catalyst_session" } else { "catalyst_session" }
+    if https {
+        "__Host-catalyst_session"
+    } else {
+        "catalyst_session"
+    }
 }
 
 /// Cookie holding the pre-session CSRF token of the sign-in form (double submit).
 pub fn signin_csrf_cookie_name(https: bool) -> &'static str {
-    if https { "__Host-catalyst_csrf" } else { "catalyst_csrf" }
+    if https {
+        "__Host-catalyst_csrf"
+    } else {
+        "catalyst_csrf"
+    }
 }
 
 /// A cookie with our defaults: HttpOnly, SameSite=Lax, path /, Secure under https.
@@ -57,7 +65,10 @@ pub struct ApiActor(pub Actor);
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let rid = request_id(parts);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let token = auth
@@ -65,7 +76,10 @@ impl FromRequestParts<AppState> for ApiActor {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
-                .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated).detail("use Authorization: Bearer <token>"))?;
+                .ok_or_else(|| {
+                    ApiError::new(ErrorCode::Unauthenticated)
+                        .detail("use Authorization: Bearer <token>")
+                })?;
             let actor = state.app.authenticate_token(token, rid).await?;
             record_tenant(&actor);
             return Ok(ApiActor(actor));
@@ -84,10 +98,9 @@ impl FromRequestParts<AppState> for ApiActor {
                 return Err(ApiError::new(ErrorCode::CsrfFailed));
             }
         }
-        let actor = session
-            .0
-            .actor(rid)
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated).detail("choose a workspace first"))?;
+        let actor = session.0.actor(rid).ok_or_else(|| {
+            ApiError::new(ErrorCode::Unauthenticated).detail("choose a workspace first")
+        })?;
         record_tenant(&actor);
         Ok(ApiActor(actor))
     }
@@ -99,7 +112,10 @@ pub struct WebSession(pub SessionInfo, pub String);
 impl OptionalFromRequestParts<AppState> for WebSession {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(c) = jar.get(session_cookie_name(state.config.is_https())) else {
             return Ok(None);
@@ -113,9 +129,24 @@ impl OptionalFromRequestParts<AppState> for WebSession {
     }
 }
 
-/// The client's address, when the server knows it (for sign-in throttling).
-pub fn client_addr(parts_ext: &axum::http::Extensions) -> Option<String> {
-    parts_ext
+/// The client's address, when the server knows it (for sign-in throttling). Behind a
+/// reverse proxy (`CATALYST_BEHIND_PROXY=true`) it is the last `X-Forwarded-For` entry,
+/// the one the proxy itself appended; otherwise the TCP peer.
+pub fn client_addr(parts: &Parts, behind_proxy: bool) -> Option<String> {
+    if behind_proxy
+        && let Some(last) = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|s| !s.is_empty())
+    {
+        return Some(last.to_string());
+    }
+    parts
+        .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
 }

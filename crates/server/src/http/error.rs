@@ -68,14 +68,25 @@ impl ErrorCode {
 
     pub fn status_and_title(self) -> (StatusCode, &'static str) {
         match self {
-            ErrorCode::ValidationFailed => (StatusCode::UNPROCESSABLE_ENTITY, "The input is not valid"),
+            ErrorCode::ValidationFailed => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "The input is not valid")
+            }
             ErrorCode::BadRequest => (StatusCode::BAD_REQUEST, "The request is malformed"),
-            ErrorCode::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported content type"),
-            ErrorCode::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large"),
+            ErrorCode::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported content type",
+            ),
+            ErrorCode::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request body is too large",
+            ),
             ErrorCode::Unauthenticated => (StatusCode::UNAUTHORIZED, "Authentication required"),
             ErrorCode::BadCredentials => (StatusCode::UNAUTHORIZED, "Wrong email or password"),
             ErrorCode::Forbidden => (StatusCode::FORBIDDEN, "Not allowed"),
-            ErrorCode::CsrfFailed => (StatusCode::FORBIDDEN, "The form has expired; reload the page and try again"),
+            ErrorCode::CsrfFailed => (
+                StatusCode::FORBIDDEN,
+                "The form has expired; reload the page and try again",
+            ),
             ErrorCode::NotFound => (StatusCode::NOT_FOUND, "Not found"),
             ErrorCode::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
             ErrorCode::Conflict => (StatusCode::CONFLICT, "Conflicts with existing data"),
@@ -154,7 +165,7 @@ impl ApiError {
                     message: e.message.clone(),
                 })
                 .collect(),
-            request_id: None,
+            request_id: super::current_request_id(),
         }
     }
 }
@@ -169,7 +180,9 @@ impl From<AppError> for ApiError {
             AppError::BadCredentials => ApiError::new(ErrorCode::BadCredentials),
             AppError::Unauthenticated => ApiError::new(ErrorCode::Unauthenticated),
             AppError::Forbidden => ApiError::new(ErrorCode::Forbidden),
-            AppError::NotFound(what) => ApiError::new(ErrorCode::NotFound).detail(format!("{what} not found")),
+            AppError::NotFound(what) => {
+                ApiError::new(ErrorCode::NotFound).detail(format!("{what} not found"))
+            }
             AppError::Conflict(f) => ApiError {
                 detail: Some(f.message.clone()),
                 errors: vec![f],
@@ -254,13 +267,15 @@ mod tests {
                 let p = e.unwrap().path();
                 if p.is_dir() {
                     stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("http/error.rs") {
+                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("http/error.rs")
+                {
                     sources.push_str(&std::fs::read_to_string(&p).unwrap());
                 }
             }
         }
         let this = include_str!("error.rs");
-        let from_impls = &this[this.find("impl From<AppError>").unwrap()..this.find("#[cfg(test)]").unwrap()];
+        let from_impls =
+            &this[this.find("impl From<AppError>").unwrap()..this.find("#[cfg(test)]").unwrap()];
         for c in ErrorCode::ALL {
             let name = format!("ErrorCode::{c:?}");
             assert!(

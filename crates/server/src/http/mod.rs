@@ -35,6 +35,26 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
 }
 
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request being handled, if called while handling one.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Makes the request id available to error responses (`requestId` in problems).
+async fn scope_request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    CURRENT_REQUEST_ID.scope(id, next.run(req)).await
+}
+
 /// A per-request random value allowed in `script-src`/`style-src` via the CSP.
 #[derive(Debug, Clone)]
 pub struct CspNonce(pub String);
@@ -52,32 +72,36 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-        .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
+        .layer(middleware::from_fn(move |req, next| {
+            security_headers(https, req, next)
+        }))
         .layer(middleware::from_fn(track_metrics))
+        .layer(middleware::from_fn(scope_request_id))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let request_id = req
-                    .headers()
-                    .get(REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                let route = req
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_default();
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %req.uri().path(),
-                    route = %route,
-                    request_id = %request_id,
-                    tenant_id = tracing::field::Empty,
-                )
-            }),
-        )
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let request_id = req
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                route = %route,
+                request_id = %request_id,
+                tenant_id = tracing::field::Empty,
+            )
+        }))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(ErrorCode::Internal).into_response()
         }))
@@ -95,7 +119,12 @@ async fn metrics(State(s): State<AppState>) -> Response {
 
 async fn not_found(req: Request) -> Response {
     if wants_html(&req) {
-        crate::web::error_page(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.", &req)
+        crate::web::error_page(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is no page at this address.",
+            &req,
+        )
     } else {
         ApiError::new(ErrorCode::NotFound).into_response()
     }
@@ -127,7 +156,8 @@ async fn track_metrics(req: Request, next: Next) -> Response {
     let status = res.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
     res
 }
 
@@ -149,9 +179,15 @@ async fn security_headers(https: bool, mut req: Request, next: Next) -> Response
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
@@ -164,4 +200,3 @@ async fn security_headers(https: bool, mut req: Request, next: Next) -> Response
     }
     res
 }
-

@@ -2,12 +2,12 @@
 //! admin shells. Every page works without JavaScript; every form POST carries a CSRF token.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::Cookie;
 use serde::Deserialize;
@@ -18,7 +18,9 @@ use catalyst_app::members::MemberView;
 use catalyst_domain::{Permission, TenantId};
 
 use crate::http::AppState;
-use crate::http::auth::{WebSession, client_addr, cookie, same_secret, session_cookie_name, signin_csrf_cookie_name};
+use crate::http::auth::{
+    WebSession, client_addr, cookie, same_secret, session_cookie_name, signin_csrf_cookie_name,
+};
 use crate::http::error::{ApiError, ErrorCode};
 
 pub fn routes() -> Router<AppState> {
@@ -53,7 +55,10 @@ pub struct Chrome {
 
 impl Chrome {
     fn anonymous() -> Self {
-        Chrome { nav: None, section: "" }
+        Chrome {
+            nav: None,
+            section: "",
+        }
     }
 
     fn for_session(s: &SessionInfo, section: &'static str) -> Self {
@@ -156,8 +161,14 @@ fn denied(s: &SessionInfo) -> Response {
 
 /// Maps a use-case failure to a page.
 fn failure(s: Option<&SessionInfo>, e: AppError) -> Response {
-    let chrome = s.map(|s| Chrome::for_session(s, "")).unwrap_or_else(Chrome::anonymous);
-    let api = ApiError::from(e);
+    rejected(s, ApiError::from(e))
+}
+
+/// An error page for an API-style error.
+fn rejected(s: Option<&SessionInfo>, api: ApiError) -> Response {
+    let chrome = s
+        .map(|s| Chrome::for_session(s, ""))
+        .unwrap_or_else(Chrome::anonymous);
     let (status, title) = api.code.status_and_title();
     render(
         status,
@@ -186,8 +197,14 @@ async fn home(session: Option<WebSession>) -> Response {
 async fn stylesheet() -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
         include_str!("../../static/app.css"),
     )
@@ -198,13 +215,20 @@ fn new_csrf() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
-async fn signin_page(State(st): State<AppState>, session: Option<WebSession>, jar: CookieJar) -> Response {
+async fn signin_page(
+    State(st): State<AppState>,
+    session: Option<WebSession>,
+    jar: CookieJar,
+) -> Response {
     if let Some(WebSession(s, _)) = session {
         return home_for(&s).into_response();
     }
     let https = st.config.is_https();
     let name = signin_csrf_cookie_name(https);
-    let csrf = jar.get(name).map(|c| c.value().to_string()).unwrap_or_else(new_csrf);
+    let csrf = jar
+        .get(name)
+        .map(|c| c.value().to_string())
+        .unwrap_or_else(new_csrf);
     let jar = jar.add(cookie(name, csrf.clone(), https));
     let page = SignInPage {
         chrome: Chrome::anonymous(),
@@ -232,8 +256,9 @@ async fn signin_submit(
     form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let https = st.config.is_https();
-    let Ok(Form(f)) = form else {
-        return failure(None, AppError::Validation(vec![]));
+    let f = match form {
+        Ok(Form(f)) => f,
+        Err(rej) => return rejected(None, ApiError::from(rej)),
     };
     let expected = jar
         .get(signin_csrf_cookie_name(https))
@@ -259,17 +284,27 @@ async fn signin_submit(
         let jar = jar.add(cookie(signin_csrf_cookie_name(https), fresh, https));
         return (jar, render(StatusCode::FORBIDDEN, page)).into_response();
     }
-    let client = client_addr(&parts.extensions);
-    match st.app.sign_in(&f.email, &f.password, client.as_deref()).await {
+    let client = client_addr(&parts, st.config.behind_proxy);
+    match st
+        .app
+        .sign_in(&f.email, &f.password, client.as_deref())
+        .await
+    {
         Ok(signed) => {
             let jar = jar
                 .remove(Cookie::build(signin_csrf_cookie_name(https)).path("/"))
-                .add(cookie(session_cookie_name(https), signed.cookie_value, https));
+                .add(cookie(
+                    session_cookie_name(https),
+                    signed.cookie_value,
+                    https,
+                ));
             (jar, home_for(&signed.session)).into_response()
         }
-        Err(AppError::BadCredentials) => {
-            again(StatusCode::UNAUTHORIZED, "Wrong email or password.".into(), jar)
-        }
+        Err(AppError::BadCredentials) => again(
+            StatusCode::UNAUTHORIZED,
+            "Wrong email or password.".into(),
+            jar,
+        ),
         Err(AppError::Throttled { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60);
             let mut res = again(
@@ -362,8 +397,9 @@ async fn switch_tenant(
     let Some(WebSession(s, _)) = session else {
         return Redirect::to("/signin").into_response();
     };
-    let Ok(Form(f)) = form else {
-        return csrf_failed(&s);
+    let f = match form {
+        Ok(Form(f)) => f,
+        Err(rej) => return rejected(Some(&s), ApiError::from(rej)),
     };
     if !same_secret(&f.csrf, &s.csrf_token) {
         return csrf_failed(&s);
@@ -378,10 +414,10 @@ async fn switch_tenant(
 }
 
 /// The session and its active tenant, or where to send the browser instead.
-fn signed_in(session: Option<WebSession>) -> Result<SessionInfo, Response> {
+fn signed_in(session: Option<WebSession>) -> Result<SessionInfo, Redirect> {
     match session {
-        None => Err(Redirect::to("/signin").into_response()),
-        Some(WebSession(s, _)) if s.active.is_none() => Err(Redirect::to("/tenants").into_response()),
+        None => Err(Redirect::to("/signin")),
+        Some(WebSession(s, _)) if s.active.is_none() => Err(Redirect::to("/tenants")),
         Some(WebSession(s, _)) => Ok(s),
     }
 }
@@ -393,9 +429,13 @@ fn allowed(s: &SessionInfo, p: Permission) -> bool {
 async fn portal(session: Option<WebSession>) -> Response {
     let s = match signed_in(session) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
-    let tenant = s.active.as_ref().map(|m| m.tenant.name.clone()).unwrap_or_default();
+    let tenant = s
+        .active
+        .as_ref()
+        .map(|m| m.tenant.name.clone())
+        .unwrap_or_default();
     render(
         StatusCode::OK,
         AreaPage {
@@ -410,7 +450,7 @@ async fn portal(session: Option<WebSession>) -> Response {
 async fn agent(session: Option<WebSession>) -> Response {
     let s = match signed_in(session) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if !allowed(&s, Permission::UseAgentConsole) {
         return denied(&s);
@@ -429,7 +469,7 @@ async fn agent(session: Option<WebSession>) -> Response {
 async fn admin(session: Option<WebSession>) -> Response {
     let s = match signed_in(session) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if !allowed(&s, Permission::ViewMembers) {
         return denied(&s);
@@ -448,7 +488,7 @@ async fn admin(session: Option<WebSession>) -> Response {
 async fn admin_members(State(st): State<AppState>, session: Option<WebSession>) -> Response {
     let s = match signed_in(session) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let Some(actor) = s.actor(None) else {
         return Redirect::to("/tenants").into_response();

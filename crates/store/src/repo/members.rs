@@ -44,6 +44,7 @@ pub async fn list_for_tenant(
     Ok(tenant_member::Entity::find()
         .filter(tenant_member::Column::TenantId.eq(tenant.0))
         .order_by_asc(tenant_member::Column::CreatedAt)
+        .order_by_asc(tenant_member::Column::UserId)
         .all(db)
         .await?)
 }
