@@ -4,7 +4,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::members::NewMember;
-use crate::{App, AppError, Result, SystemActor};
+use catalyst_domain::Email;
+
+use crate::{Actor, App, AppError, Result, SystemActor};
 
 pub const DEMO_SLUG: &str = "demo";
 
@@ -24,11 +26,13 @@ impl App {
         let by = SystemActor {
             label: "system:demo".into(),
         };
-        match self.create_tenant(&by, DEMO_SLUG, "Demo Company").await {
-            Ok(_) | Err(AppError::Conflict(_)) => {}
+        let fresh = match self.create_tenant(&by, DEMO_SLUG, "Demo Company").await {
+            Ok(_) => true,
+            Err(AppError::Conflict(_)) => false,
             Err(e) => return Err(e),
-        }
+        };
         let mut created = Vec::new();
+        let mut ids = Vec::new();
         for (role, email, name) in [
             ("admin", "admin@demo.example", "Dana Admin"),
             ("agent", "agent@demo.example", "Alex Agent"),
@@ -43,15 +47,359 @@ impl App {
                 password: Some(&password),
             };
             match self.add_member(&by, m).await {
-                Ok(a) if a.created_account => created.push(DemoAccount {
-                    email: email.to_string(),
-                    role,
-                    password,
-                }),
+                Ok(a) if a.created_account => {
+                    ids.push((role, a.user_id, email, name));
+                    created.push(DemoAccount {
+                        email: email.to_string(),
+                        role,
+                        password,
+                    })
+                }
                 Ok(_) | Err(AppError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
         }
+        if fresh && ids.len() == 3 {
+            let tenant = self.tenant_by_slug(DEMO_SLUG).await?;
+            let actor = |i: usize| {
+                let (role, id, email, name) = ids[i];
+                Ok::<_, AppError>(Actor {
+                    user_id: id,
+                    email: Email::parse(email)?,
+                    name: name.to_string(),
+                    tenant: tenant.clone(),
+                    role: role
+                        .parse()
+                        .map_err(|e: catalyst_domain::role::UnknownRole| {
+                            AppError::Internal(e.to_string())
+                        })?,
+                    request_id: None,
+                })
+            };
+            self.seed_demo_tickets(&actor(0)?, &actor(1)?, &actor(2)?)
+                .await?;
+        }
         Ok(created)
+    }
+
+    /// Queues and a realistic set of tickets with conversations.
+    async fn seed_demo_tickets(
+        &self,
+        admin: &Actor,
+        agent: &Actor,
+        requester: &Actor,
+    ) -> Result<()> {
+        let mut queues = Vec::new();
+        for (name, desc) in [
+            (
+                "Service Desk",
+                "First line: everything that is not clearly for another team",
+            ),
+            ("Network", "VPN, Wi-Fi, firewall and connectivity"),
+            ("Facilities", "Desks, rooms, printers and building access"),
+            ("Access", "Accounts, passwords, permissions and MFA"),
+        ] {
+            queues.push(self.create_queue(admin, name, desc).await?.id);
+        }
+        // (kind, subject, description, impact, urgency, queue, reporter is requester?, agent reply, note, status)
+        let tickets: [(
+            &str,
+            &str,
+            &str,
+            &str,
+            &str,
+            usize,
+            Option<&str>,
+            Option<&str>,
+            &str,
+        ); 20] = [
+            (
+                "incident",
+                "VPN disconnects every few minutes",
+                "Since this morning the VPN drops roughly every 5 minutes when working from home.",
+                "medium",
+                "high",
+                1,
+                Some(
+                    "Thanks — which VPN client version do you have? You can see it under Help → About.",
+                ),
+                Some("Likely the MTU issue from last week's gateway update."),
+                "waiting_on_user",
+            ),
+            (
+                "incident",
+                "Cannot print to 3rd floor printer",
+                "Jobs sit in the queue and never print. Other people have the same problem.",
+                "medium",
+                "medium",
+                2,
+                Some("We restarted the print spooler; please try again."),
+                None,
+                "resolved",
+            ),
+            (
+                "service_request",
+                "New laptop for starter on Monday",
+                "Jamie Lee starts on Monday in Finance and needs a standard laptop.",
+                "low",
+                "medium",
+                0,
+                Some("Ordered; it will be ready on Friday."),
+                Some("Asset tag AT-20431 reserved."),
+                "in_progress",
+            ),
+            (
+                "incident",
+                "Outlook keeps asking for my password",
+                "Every time I open Outlook it asks for my password again.",
+                "low",
+                "medium",
+                3,
+                None,
+                None,
+                "new",
+            ),
+            (
+                "service_request",
+                "Access to the Sales shared drive",
+                "I moved to the Sales team and need read/write access to S:\\Sales.",
+                "low",
+                "low",
+                3,
+                Some("Access granted — sign out and in again to see the drive."),
+                None,
+                "resolved",
+            ),
+            (
+                "incident",
+                "Wi-Fi in meeting room B is very slow",
+                "Video calls freeze in room B; other rooms are fine.",
+                "medium",
+                "medium",
+                1,
+                None,
+                Some("Access point B-2 shows high retry rates."),
+                "open",
+            ),
+            (
+                "incident",
+                "Website checkout returns error 500",
+                "Customers report errors when paying. Started 10 minutes ago.",
+                "high",
+                "high",
+                0,
+                Some("We are on it — the payment gateway certificate expired; renewing now."),
+                Some("Cert renewal in progress, ETA 15 min."),
+                "in_progress",
+            ),
+            (
+                "service_request",
+                "Install Visio",
+                "I need Visio for process diagrams.",
+                "low",
+                "low",
+                0,
+                None,
+                None,
+                "new",
+            ),
+            (
+                "incident",
+                "MFA codes not arriving by SMS",
+                "I don't receive the SMS code when signing in.",
+                "medium",
+                "high",
+                3,
+                Some(
+                    "Please switch to the authenticator app; SMS delivery is delayed by the provider.",
+                ),
+                None,
+                "open",
+            ),
+            (
+                "incident",
+                "Keyboard not working after spill",
+                "Spilled coffee on my keyboard, several keys dead.",
+                "low",
+                "medium",
+                2,
+                Some("A replacement is on your desk."),
+                None,
+                "closed",
+            ),
+            (
+                "service_request",
+                "Parking permit for visitor",
+                "Visitor from Acme on Thursday needs a parking permit.",
+                "low",
+                "medium",
+                2,
+                None,
+                None,
+                "new",
+            ),
+            (
+                "incident",
+                "Shared calendar not syncing on phone",
+                "The team calendar does not show on my phone.",
+                "low",
+                "low",
+                0,
+                None,
+                None,
+                "open",
+            ),
+            (
+                "incident",
+                "File server very slow",
+                "Opening files on the file server takes minutes.",
+                "high",
+                "medium",
+                1,
+                None,
+                Some("Storage array latency alarms since 09:12."),
+                "in_progress",
+            ),
+            (
+                "service_request",
+                "Reset password for the ERP account",
+                "I am locked out of the ERP system.",
+                "medium",
+                "high",
+                3,
+                Some("Your temporary password is in your inbox; you'll be asked to change it."),
+                None,
+                "resolved",
+            ),
+            (
+                "incident",
+                "Monitor flickers",
+                "My second screen flickers every few seconds.",
+                "low",
+                "low",
+                2,
+                None,
+                None,
+                "new",
+            ),
+            (
+                "incident",
+                "Cannot join Teams meetings from browser",
+                "Joining from Chrome fails with a blank screen.",
+                "medium",
+                "medium",
+                0,
+                Some("Could you clear the browser cache and try once more?"),
+                None,
+                "waiting_on_user",
+            ),
+            (
+                "service_request",
+                "Request a second monitor",
+                "Working with large spreadsheets, a second monitor would help.",
+                "low",
+                "low",
+                2,
+                None,
+                None,
+                "new",
+            ),
+            (
+                "incident",
+                "Phishing email received",
+                "Got an email asking me to confirm my salary details via a link.",
+                "medium",
+                "high",
+                0,
+                Some("Thanks for reporting — it's phishing; we blocked the sender."),
+                Some("Added sender domain to the block list."),
+                "resolved",
+            ),
+            (
+                "service_request",
+                "VPN access for contractor",
+                "Contractor Pat Kim needs VPN access for 3 months.",
+                "low",
+                "medium",
+                3,
+                None,
+                None,
+                "open",
+            ),
+            (
+                "incident",
+                "Laptop battery drains in an hour",
+                "Battery drops from 100% to 0 in about an hour.",
+                "low",
+                "medium",
+                0,
+                None,
+                None,
+                "new",
+            ),
+        ];
+        for (kind, subject, desc, impact, urgency, q, reply, note, status) in tickets {
+            let (t, _) = self
+                .create_ticket(
+                    requester,
+                    crate::tickets::NewTicket {
+                        kind: Some(kind.into()),
+                        subject: subject.into(),
+                        description: desc.into(),
+                        impact: Some(impact.into()),
+                        urgency: Some(urgency.into()),
+                        ..Default::default()
+                    },
+                    None,
+                )
+                .await?;
+            let mut version = t.version;
+            if status != "new" {
+                let v = self
+                    .update_ticket(
+                        agent,
+                        t.id,
+                        version,
+                        crate::tickets::TicketPatch {
+                            queue_id: Some(Some(queues[q])),
+                            assignee_id: Some(Some(agent.user_id.0)),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                version = v.version;
+            }
+            if let Some(r) = reply {
+                self.add_comment(agent, t.id, r, false, None).await?;
+                version += 1;
+            }
+            if let Some(n) = note {
+                self.add_comment(agent, t.id, n, true, None).await?;
+                version += 1;
+            }
+            let path: &[&str] = match status {
+                "in_progress" => &["in_progress"],
+                "waiting_on_user" => &["waiting_on_user"],
+                "resolved" => &["resolved"],
+                "closed" => &["resolved", "closed"],
+                "open" if reply.is_none() && note.is_none() => &["open"],
+                _ => &[],
+            };
+            for s in path {
+                let v = self
+                    .update_ticket(
+                        agent,
+                        t.id,
+                        version,
+                        crate::tickets::TicketPatch {
+                            status: Some((*s).into()),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                version = v.version;
+            }
+        }
+        Ok(())
     }
 }

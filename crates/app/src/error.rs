@@ -25,6 +25,12 @@ pub enum AppError {
     /// Too many failed attempts; retry after the given number of seconds.
     #[error("too many attempts; retry in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
+    /// An upload is over the size limit.
+    #[error("the file is larger than the limit of {max_bytes} bytes")]
+    TooLarge { max_bytes: u64 },
+    /// A file type that is not accepted (executables, scripts); the text says why.
+    #[error("{0}")]
+    UnsupportedType(String),
     #[error(transparent)]
     Store(StoreError),
     /// A failure that is not the caller's fault.

@@ -2,15 +2,19 @@
 //! [`Actor`] (or is a system action), checks permission, and writes rows, the audit entry
 //! and the domain event in one transaction.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod markdown;
 pub mod members;
 pub mod passwords;
+pub mod queues;
 pub mod tenants;
 mod throttle;
+pub mod tickets;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -54,6 +58,7 @@ pub struct App {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: AppSettings,
     pub(crate) throttle: Arc<throttle::Throttle>,
+    pub(crate) blobs: Option<catalyst_store::blob::BlobStore>,
 }
 
 impl App {
@@ -63,6 +68,7 @@ impl App {
             clock,
             settings,
             throttle: Arc::new(throttle::Throttle::default()),
+            blobs: None,
         }
     }
 

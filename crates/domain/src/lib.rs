@@ -4,9 +4,11 @@
 pub mod audit;
 pub mod ids;
 pub mod role;
+pub mod ticket;
 pub mod token;
 pub mod validation;
 
 pub use ids::{TenantId, UserId};
 pub use role::{Permission, Role};
+pub use ticket::{Changer, Impact, Priority, PriorityMatrix, Status, TicketKind, Urgency};
 pub use validation::{DisplayName, Email, FieldError, Password, TenantName, TenantSlug};

@@ -345,5 +345,5 @@ async fn open(cfg: &Config) -> Result<catalyst_app::App, Failure> {
             ),
         });
     }
-    Ok(startup::app(store, cfg))
+    Ok(startup::app(store, cfg)?)
 }

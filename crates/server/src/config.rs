@@ -54,6 +54,14 @@ pub struct Config {
     pub sqlite_durability: Durability,
     /// Trust the last `X-Forwarded-For` entry as the client address.
     pub behind_proxy: bool,
+    /// Where attachments live (`BLOB_URL`): none for `data_dir/files`, `az://container`,
+    /// `s3://bucket`, `gs://bucket` or `file:///dir`.
+    pub blob_url: Option<String>,
+    /// Azure connection string (`BLOB_CONN`).
+    pub blob_conn: Option<Secret>,
+    /// Secret for signed download links (`CATALYST_SIGNING_KEY`); default: generated once
+    /// and kept in `data_dir/signing.key`. Several nodes must share it.
+    pub signing_key: Option<Secret>,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -73,6 +81,9 @@ struct FileConfig {
     session_ttl_hours: Option<u64>,
     sqlite_synchronous: Option<String>,
     behind_proxy: Option<bool>,
+    blob_url: Option<String>,
+    blob_conn: Option<String>,
+    signing_key: Option<String>,
     log_level: Option<String>,
     log_format: Option<String>,
 }
@@ -90,6 +101,9 @@ pub const ENV_KEYS: &[&str] = &[
     "CATALYST_SESSION_TTL_HOURS",
     "CATALYST_SQLITE_SYNCHRONOUS",
     "CATALYST_BEHIND_PROXY",
+    "BLOB_URL",
+    "BLOB_CONN",
+    "CATALYST_SIGNING_KEY",
     "CATALYST_LOG",
     "CATALYST_LOG_FORMAT",
 ];
@@ -310,6 +324,13 @@ impl Config {
             session_ttl: Duration::from_secs(ttl_hours * 3600),
             sqlite_durability,
             behind_proxy,
+            blob_url: env_value(env, "BLOB_URL")?
+                .or(f.blob_url)
+                .filter(|u| !u.is_empty()),
+            blob_conn: env_value(env, "BLOB_CONN")?.or(f.blob_conn).map(Secret),
+            signing_key: env_value(env, "CATALYST_SIGNING_KEY")?
+                .or(f.signing_key)
+                .map(Secret),
             log_level: env_value(env, "CATALYST_LOG")?
                 .or(f.log_level)
                 .unwrap_or_else(|| "info".into()),
@@ -328,17 +349,23 @@ impl Config {
     /// The effective configuration as TOML, with passwords in URLs redacted.
     pub fn show(&self) -> String {
         let mut out = String::new();
-        let mut line = |k: &str, v: String| out.push_str(&format!("{k} = {}\n", toml_str(&v)));
-        line("database_url", redact_url(self.database_url.expose()));
+        let line = |out: &mut String, k: &str, v: String| {
+            out.push_str(&format!("{k} = {}\n", toml_str(&v)))
+        };
+        line(
+            &mut out,
+            "database_url",
+            redact_url(self.database_url.expose()),
+        );
         if let Some(m) = &self.database_migrate_url {
-            line("database_migrate_url", redact_url(m.expose()));
+            line(&mut out, "database_migrate_url", redact_url(m.expose()));
         }
         if let Some(r) = &self.database_app_role {
-            line("database_app_role", r.clone());
+            line(&mut out, "database_app_role", r.clone());
         }
-        line("data_dir", self.data_dir.display().to_string());
-        line("listen", self.listen.to_string());
-        line("web_base_url", self.web_base_url.clone());
+        line(&mut out, "data_dir", self.data_dir.display().to_string());
+        line(&mut out, "listen", self.listen.to_string());
+        line(&mut out, "web_base_url", self.web_base_url.clone());
         out.push_str(&format!("file_max_mb = {}\n", self.file_max_mb));
         out.push_str(&format!("body_limit_kb = {}\n", self.body_limit_kb));
         out.push_str(&format!(
@@ -351,6 +378,15 @@ impl Config {
         };
         out.push_str(&format!("sqlite_synchronous = \"{sync}\"\n"));
         out.push_str(&format!("behind_proxy = {}\n", self.behind_proxy));
+        if let Some(b) = &self.blob_url {
+            line(&mut out, "blob_url", b.clone());
+        }
+        if self.blob_conn.is_some() {
+            line(&mut out, "blob_conn", "<redacted>".into());
+        }
+        if self.signing_key.is_some() {
+            line(&mut out, "signing_key", "<redacted>".into());
+        }
         out.push_str(&format!("log_level = {}\n", toml_str(&self.log_level)));
         let fmt = match self.log_format {
             LogFormat::Json => "json",

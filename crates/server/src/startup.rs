@@ -8,6 +8,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use catalyst_app::{App, AppSettings, SystemClock};
+use catalyst_store::blob::BlobStore;
 use catalyst_store::{Store, StoreOptions};
 
 use crate::config::Config;
@@ -39,15 +40,61 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
         .context("applying migrations")
 }
 
-pub fn app(store: Store, config: &Config) -> App {
-    App::new(
+pub fn app(store: Store, config: &Config) -> anyhow::Result<App> {
+    let app = App::new(
         store,
         Arc::new(SystemClock),
         AppSettings {
             session_ttl: config.session_ttl,
             ..AppSettings::default()
         },
+    );
+    Ok(app.with_blobs(blobs(config)?))
+}
+
+/// The attachment store named by the configuration.
+pub fn blobs(config: &Config) -> anyhow::Result<BlobStore> {
+    let key = match &config.signing_key {
+        Some(k) => k.expose().as_bytes().to_vec(),
+        None => local_signing_key(&config.data_dir)?,
+    };
+    BlobStore::open(
+        config.blob_url.as_deref(),
+        config.blob_conn.as_ref().map(|s| s.expose()),
+        &config.data_dir,
+        key,
     )
+    .context("opening the attachment store (BLOB_URL / BLOB_CONN)")
+}
+
+/// A signing secret kept in the data directory, created on first use.
+fn local_signing_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("signing.key");
+    match std::fs::read(&path) {
+        Ok(k) if k.len() >= 32 => return Ok(k),
+        Ok(_) => anyhow::bail!(
+            "{} is too short: delete it to generate a new one",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let key = hex::encode(rand::random::<[u8; 32]>()).into_bytes();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = opts
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(&key)?;
+    f.sync_all()?;
+    Ok(key)
 }
 
 pub fn state(app: App, config: Config) -> AppState {
@@ -72,7 +119,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             "row-level security is not enforced: {weakness}; connect with a plain application role (see docs/operator-guide.md)"
         );
     }
-    let app = app(store, &config);
+    let app = app(store, &config)?;
     if demo {
         let created = app
             .ensure_demo()
@@ -128,6 +175,13 @@ fn spawn_workers(app: App) -> tokio::task::JoinHandle<()> {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            }
+            match app.auto_close_resolved().await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(closed = n, "resolved tickets closed automatically")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "closing resolved tickets failed"),
             }
         }
     })

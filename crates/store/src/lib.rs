@@ -4,6 +4,7 @@
 //! Every tenant-scoped query filters on `tenant_id` here; on PostgreSQL each transaction
 //! is also scoped with `app.tenant_id` so row-level security holds even if a query forgot.
 
+pub mod blob;
 pub mod dialect;
 pub mod entity;
 mod migration;

@@ -24,13 +24,15 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    PreconditionFailed,
+    PreconditionRequired,
     RateLimited,
     Internal,
     NotReady,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::ValidationFailed,
         ErrorCode::BadRequest,
         ErrorCode::UnsupportedMediaType,
@@ -42,6 +44,8 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Conflict,
+        ErrorCode::PreconditionFailed,
+        ErrorCode::PreconditionRequired,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::NotReady,
@@ -60,6 +64,8 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::PreconditionRequired => "precondition_required",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::NotReady => "not_ready",
@@ -90,6 +96,13 @@ impl ErrorCode {
             ErrorCode::NotFound => (StatusCode::NOT_FOUND, "Not found"),
             ErrorCode::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
             ErrorCode::Conflict => (StatusCode::CONFLICT, "Conflicts with existing data"),
+            ErrorCode::PreconditionFailed => (
+                StatusCode::PRECONDITION_FAILED,
+                "Changed by someone else meanwhile",
+            ),
+            ErrorCode::PreconditionRequired => {
+                (StatusCode::PRECONDITION_REQUIRED, "If-Match is required")
+            }
             ErrorCode::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
             ErrorCode::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
             ErrorCode::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "Not ready"),
@@ -192,6 +205,16 @@ impl From<AppError> for ApiError {
                 retry_after: Some(retry_after_secs),
                 ..ApiError::new(ErrorCode::RateLimited)
                     .detail(format!("try again in {retry_after_secs} seconds"))
+            },
+            AppError::TooLarge { max_bytes } => {
+                ApiError::new(ErrorCode::PayloadTooLarge).detail(format!(
+                    "the file is larger than the limit of {} MB",
+                    max_bytes / (1024 * 1024)
+                ))
+            }
+            AppError::UnsupportedType(reason) => ApiError {
+                errors: vec![FieldError::new("file", "type", reason.clone())],
+                ..ApiError::new(ErrorCode::UnsupportedMediaType).detail(reason)
             },
             AppError::Store(err) => {
                 tracing::error!(error = %err, "store failure");

@@ -61,7 +61,7 @@ pub struct CspNonce(pub String);
 
 /// The whole application: API, docs, web pages, metrics and the middleware stack.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = crate::api::routes().split_for_parts();
+    let (api, openapi) = crate::api::routes(&state.config).split_for_parts();
     let https = state.config.is_https();
     let body_limit = usize::try_from(state.config.body_limit_kb * 1024).unwrap_or(usize::MAX);
     Router::new()
@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .merge(crate::web::routes())
         .route("/metrics", get(metrics))
+        .route("/files/{*key}", get(crate::web::files::download))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -1,6 +1,8 @@
 //! Server-rendered pages: sign-in, workspace choice, and the portal, agent console and
 //! admin shells. Every page works without JavaScript; every form POST carries a CSRF token.
 
+pub mod files;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Request, State};

@@ -3,8 +3,11 @@
 
 pub mod audit;
 pub mod events;
+pub mod idempotency;
 pub mod members;
+pub mod queues;
 pub mod sessions;
 pub mod tenants;
+pub mod tickets;
 pub mod tokens;
 pub mod users;

@@ -13,6 +13,11 @@ use utoipa_axum::routes;
 
 use catalyst_domain::Role;
 
+pub mod tickets;
+
+use axum::extract::DefaultBodyLimit;
+
+use crate::config::Config;
 use crate::http::AppState;
 use crate::http::auth::ApiActor;
 use crate::http::error::{ApiError, ErrorCode, Problem};
@@ -22,7 +27,13 @@ use crate::http::error::{ApiError, ErrorCode, Problem};
     info(title = "Catalyst ITSM API", description = "Multi-tenant IT service management. Errors are RFC 9457 problem details with a stable `code`."),
     modifiers(&BearerAuth),
     components(schemas(Problem)),
-    tags((name = "health", description = "Probes"), (name = "account", description = "The caller and their tenant"))
+    tags(
+        (name = "health", description = "Probes"),
+        (name = "account", description = "The caller and their tenant"),
+        (name = "portal", description = "Requesters: report and follow their own tickets"),
+        (name = "tickets", description = "Incidents, service requests and tasks"),
+        (name = "queues", description = "Where tickets wait for agents")
+    )
 )]
 struct ApiDoc;
 
@@ -38,12 +49,30 @@ impl Modify for BearerAuth {
     }
 }
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
+    // Uploads may be larger than other bodies: the file limit plus room for the form.
+    let upload_limit =
+        usize::try_from((config.file_max_mb + 1) * 1024 * 1024).unwrap_or(usize::MAX);
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(tickets::upload, tickets::list_attachments))
+        .layer(DefaultBodyLimit::max(upload_limit));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(me))
         .routes(routes!(members))
+        .routes(routes!(tickets::portal_incident))
+        .routes(routes!(tickets::portal_request))
+        .routes(routes!(tickets::portal_tickets))
+        .routes(routes!(tickets::list_tickets, tickets::create_ticket))
+        .routes(routes!(tickets::get_ticket, tickets::update_ticket))
+        .routes(routes!(tickets::bulk))
+        .routes(routes!(tickets::add_comment, tickets::list_comments))
+        .routes(routes!(tickets::history))
+        .routes(routes!(tickets::download))
+        .routes(routes!(tickets::list_queues, tickets::create_queue))
+        .routes(routes!(tickets::update_queue))
+        .merge(uploads)
 }
 
 #[derive(Serialize, ToSchema)]
