@@ -10,6 +10,20 @@ use crate::{Actor, App, AppError, Result, SystemActor};
 
 pub const DEMO_SLUG: &str = "demo";
 
+/// kind, subject, description, impact, urgency, queue index, agent reply, internal note,
+/// final status.
+type DemoTicket = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
+
 /// Sign-in details of a demo account created just now.
 #[derive(Debug, Clone)]
 pub struct DemoAccount {
@@ -101,18 +115,7 @@ impl App {
         ] {
             queues.push(self.create_queue(admin, name, desc).await?.id);
         }
-        // (kind, subject, description, impact, urgency, queue, reporter is requester?, agent reply, note, status)
-        let tickets: [(
-            &str,
-            &str,
-            &str,
-            &str,
-            &str,
-            usize,
-            Option<&str>,
-            Option<&str>,
-            &str,
-        ); 20] = [
+        let tickets: [DemoTicket; 20] = [
             (
                 "incident",
                 "VPN disconnects every few minutes",

@@ -822,13 +822,12 @@ impl App {
             am.priority_reason = Set(requested.filter(|pr| *pr != matrix).and(reason.clone()));
         }
         if let Some(a) = p.assignee_id {
-            if let Some(user) = a {
-                if let Err(AppError::Validation(mut e)) = self
+            if let Some(user) = a
+                && let Err(AppError::Validation(mut e)) = self
                     .member_exists(db, actor, user, "assigneeId", true)
                     .await
-                {
-                    errors.append(&mut e);
-                }
+            {
+                errors.append(&mut e);
             }
             if a != t.assignee_id {
                 changes.push(("assignee", opt_id(t.assignee_id), opt_id(a)));
