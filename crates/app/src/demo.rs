@@ -406,3 +406,147 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// Creates `count` tickets in a tenant, from `requesters` requester accounts (created
+    /// with random passwords if missing), round-robin over its queues. `progress` is called
+    /// with the number done so far.
+    pub async fn seed_tickets(
+        &self,
+        tenant_slug: &str,
+        count: u64,
+        requesters: u64,
+        mut progress: impl FnMut(u64),
+    ) -> Result<()> {
+        let tenant = self.tenant_by_slug(tenant_slug).await?;
+        let by = SystemActor {
+            label: "system:seed".into(),
+        };
+        let mut actors = Vec::new();
+        for i in 0..requesters.max(1) {
+            let email = format!("seed-requester-{i}@{tenant_slug}.example");
+            let password = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 15]>());
+            let added = self
+                .add_member(
+                    &by,
+                    crate::members::NewMember {
+                        tenant_slug,
+                        email: &email,
+                        name: Some(&format!("Seed Requester {i}")),
+                        role: "requester",
+                        password: Some(&password),
+                    },
+                )
+                .await;
+            let user_id = match added {
+                Ok(a) => a.user_id,
+                Err(AppError::Conflict(_)) => {
+                    let tx = self.store.read(catalyst_store::Scope::Global).await?;
+                    let e = Email::parse(&email)?;
+                    catalyst_store::repo::users::by_email(&tx, &e)
+                        .await?
+                        .map(|u| catalyst_domain::UserId(u.id))
+                        .ok_or(AppError::NotFound("user"))?
+                }
+                Err(e) => return Err(e),
+            };
+            actors.push(Actor {
+                user_id,
+                email: Email::parse(&email)?,
+                name: format!("Seed Requester {i}"),
+                tenant: tenant.clone(),
+                role: catalyst_domain::Role::Requester,
+                request_id: None,
+            });
+        }
+        // An agent moves most tickets along, so lists have a realistic status mix.
+        let agent_email = format!("seed-agent@{tenant_slug}.example");
+        let agent_password = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 15]>());
+        let agent_id = match self
+            .add_member(
+                &by,
+                crate::members::NewMember {
+                    tenant_slug,
+                    email: &agent_email,
+                    name: Some("Seed Agent"),
+                    role: "agent",
+                    password: Some(&agent_password),
+                },
+            )
+            .await
+        {
+            Ok(a) => a.user_id,
+            Err(AppError::Conflict(_)) => {
+                let tx = self.store.read(catalyst_store::Scope::Global).await?;
+                catalyst_store::repo::users::by_email(&tx, &Email::parse(&agent_email)?)
+                    .await?
+                    .map(|u| catalyst_domain::UserId(u.id))
+                    .ok_or(AppError::NotFound("user"))?
+            }
+            Err(e) => return Err(e),
+        };
+        let agent = Actor {
+            user_id: agent_id,
+            email: Email::parse(&agent_email)?,
+            name: "Seed Agent".into(),
+            tenant: tenant.clone(),
+            role: catalyst_domain::Role::Agent,
+            request_id: None,
+        };
+        let statuses = ["open", "in_progress", "resolved", "waiting_on_user"];
+        let subjects = [
+            "VPN disconnects",
+            "Printer offline",
+            "Password reset",
+            "Laptop slow",
+            "Wi-Fi drops",
+            "Email not syncing",
+            "Access to shared drive",
+            "Monitor flickers",
+            "Software install",
+            "MFA problem",
+        ];
+        let levels = ["high", "medium", "low"];
+        for n in 0..count {
+            let i = usize::try_from(n).unwrap_or_default();
+            let actor = &actors[i % actors.len()];
+            let (created, _) = self
+                .create_ticket(
+                    actor,
+                    crate::tickets::NewTicket {
+                        kind: Some(
+                            if n % 4 == 0 {
+                                "service_request"
+                            } else {
+                                "incident"
+                            }
+                            .into(),
+                        ),
+                        subject: format!("{} #{n}", subjects[i % subjects.len()]),
+                        description: "Seeded for load testing.".into(),
+                        impact: Some(levels[i % 3].into()),
+                        urgency: Some(levels[(i / 3) % 3].into()),
+                        ..Default::default()
+                    },
+                    None,
+                )
+                .await?;
+            if n % 5 != 0 {
+                let status = statuses[i % statuses.len()];
+                self.update_ticket(
+                    &agent,
+                    created.id,
+                    created.version,
+                    crate::tickets::TicketPatch {
+                        status: Some(status.into()),
+                        assignee_id: Some(Some(agent_id.0)),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
+            progress(n + 1);
+        }
+        Ok(())
+    }
+}

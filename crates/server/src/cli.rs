@@ -49,6 +49,23 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Demo and benchmark data.
+    #[command(subcommand)]
+    Demo(DemoCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum DemoCmd {
+    /// Fill a tenant with many tickets (for load tests): spread over `--requesters`
+    /// requester accounts that are created if missing, in the tenant's queues.
+    Seed {
+        #[arg(long, value_name = "SLUG", default_value = "demo")]
+        tenant: String,
+        #[arg(long, default_value_t = 1000)]
+        tickets: u64,
+        #[arg(long, default_value_t = 50)]
+        requesters: u64,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -303,6 +320,29 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .revoke_token(&SystemActor::cli(), &tenant, &email, &name)
                 .await?;
             println!("revoked {n} token(s)");
+        }
+        Command::Demo(DemoCmd::Seed {
+            tenant,
+            tickets,
+            requesters,
+        }) => {
+            let app = open(&cfg).await?;
+            let started = std::time::Instant::now();
+            let mut last_report = started;
+            app.seed_tickets(&tenant, tickets, requesters, |done| {
+                if last_report.elapsed().as_secs() >= 2 || done == tickets {
+                    last_report = std::time::Instant::now();
+                    let pct = done * 100 / tickets.max(1);
+                    eprint!("\rseeding {tenant}: {done}/{tickets} tickets ({pct}%)   ");
+                }
+            })
+            .await?;
+            eprintln!();
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "created {tickets} tickets in {secs:.1} s ({:.0}/s)",
+                tickets as f64 / secs.max(0.001)
+            );
         }
         Command::Audit(AuditCmd::Verify { tenant }) => {
             let app = open(&cfg).await?;

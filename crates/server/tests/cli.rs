@@ -182,6 +182,30 @@ async fn tenants_users_tokens_and_audit_from_the_command_line() {
     assert!(o.status.success(), "{}", stderr(&o));
     // tenant.create, 2 × member.add, token.create, token.revoke
     assert!(stdout(&o).contains("intact: 5 entries"), "{}", stdout(&o));
+
+    let o = c.run(&[
+        "demo",
+        "seed",
+        "--tenant",
+        "acme",
+        "--tickets",
+        "10",
+        "--requesters",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("created 10 tickets"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("10/10 tickets (100%)"),
+        "progress is shown: {}",
+        stderr(&o)
+    );
+    let o = c.run(&["audit", "verify", "--tenant", "acme"]);
+    assert!(o.status.success(), "the chain stays intact: {}", stdout(&o));
     let o = c.run(&["audit", "verify", "--tenant", "nowhere"]);
     assert_eq!(o.status.code(), Some(1));
 }
