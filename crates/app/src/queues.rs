@@ -258,3 +258,55 @@ impl App {
         Ok(out)
     }
 }
+
+/// Ticket workflow settings of a tenant.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TicketSettings {
+    /// Resolved tickets close by themselves after this many days.
+    pub auto_close_days: i32,
+}
+
+impl App {
+    pub async fn ticket_settings(&self, actor: &Actor) -> Result<TicketSettings> {
+        actor.require(Permission::UseAgentConsole)?;
+        let tx = self.store.read(Scope::Tenant(actor.tenant.id)).await?;
+        Ok(TicketSettings {
+            auto_close_days: queues::auto_close_days(&tx, actor.tenant.id).await?,
+        })
+    }
+
+    /// Admins set how many days resolved tickets wait for the requester (1–365).
+    pub async fn set_ticket_settings(
+        &self,
+        actor: &Actor,
+        auto_close_days: i32,
+    ) -> Result<TicketSettings> {
+        actor.require(Permission::ManageMembers)?;
+        if !(1..=365).contains(&auto_close_days) {
+            return Err(
+                FieldError::new("autoCloseDays", "range", "must be between 1 and 365").into(),
+            );
+        }
+        let tx = self
+            .store
+            .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
+            .await?;
+        let before = queues::auto_close_days(&tx, actor.tenant.id).await?;
+        queues::set_auto_close_days(&tx, actor.tenant.id, auto_close_days).await?;
+        self.record(
+            &tx,
+            Change {
+                tenant: actor.tenant.id,
+                who: &Who::from(actor),
+                action: "settings.tickets_updated",
+                target_type: "tenant",
+                target_id: actor.tenant.id.to_string(),
+                before: Some(json!({"autoCloseDays": before})),
+                after: Some(json!({"autoCloseDays": auto_close_days})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(TicketSettings { auto_close_days })
+    }
+}

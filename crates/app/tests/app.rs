@@ -466,3 +466,101 @@ async fn demo_tenant_is_created_once_with_generated_passwords() {
     assert_eq!(s.session.active.unwrap().role, Role::Admin);
     assert!(t.app.ensure_demo().await.unwrap().is_empty(), "idempotent");
 }
+
+#[tokio::test]
+async fn resolved_tickets_close_after_the_tenants_auto_close_period() {
+    use catalyst_app::tickets::{NewTicket, TicketPatch};
+    let t = test_app().await;
+    let app = &t.app;
+    two_tenants(app).await;
+    let req = actor(app, "requester@acme.test").await;
+    let agent = actor(app, "agent@acme.test").await;
+    let admin = actor(app, "admin@acme.test").await;
+    assert!(matches!(
+        app.set_ticket_settings(&agent, 3).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        app.set_ticket_settings(&admin, 0).await,
+        Err(AppError::Validation(_))
+    ));
+    assert_eq!(
+        app.set_ticket_settings(&admin, 3)
+            .await
+            .unwrap()
+            .auto_close_days,
+        3
+    );
+    let mk = |s: &str| NewTicket {
+        subject: s.into(),
+        ..Default::default()
+    };
+    let (a, _) = app
+        .create_ticket(&req, mk("Resolved early"), None)
+        .await
+        .unwrap();
+    let (b, _) = app
+        .create_ticket(&req, mk("Still open"), None)
+        .await
+        .unwrap();
+    let resolve = TicketPatch {
+        status: Some("resolved".into()),
+        ..Default::default()
+    };
+    app.update_ticket(&agent, a.id, a.version, resolve)
+        .await
+        .unwrap();
+    // A globex ticket resolved at the same time follows globex's default of 7 days.
+    let greq = actor(app, "requester@globex.test").await;
+    let gagent = actor(app, "agent@globex.test").await;
+    let (g, _) = app
+        .create_ticket(&greq, mk("Globex resolved"), None)
+        .await
+        .unwrap();
+    app.update_ticket(
+        &gagent,
+        g.id,
+        g.version,
+        TicketPatch {
+            status: Some("resolved".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    t.clock.advance(chrono::Duration::days(2));
+    assert_eq!(app.auto_close_resolved().await.unwrap(), 0);
+    t.clock.advance(chrono::Duration::days(2));
+    assert_eq!(app.auto_close_resolved().await.unwrap(), 1);
+    let a = app.get_ticket(&agent, &a.id.to_string()).await.unwrap();
+    assert_eq!(a.status, catalyst_domain::Status::Closed);
+    assert!(a.closed_at.is_some());
+    assert_eq!(
+        app.get_ticket(&agent, &b.id.to_string())
+            .await
+            .unwrap()
+            .status,
+        catalyst_domain::Status::New
+    );
+    let h = app.ticket_history(&agent, a.id).await.unwrap();
+    let last = h.last().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.reason.as_deref()),
+        ("system:auto-close", Some("no reply within 3 days"))
+    );
+    assert_eq!(
+        app.get_ticket(&gagent, &g.id.to_string())
+            .await
+            .unwrap()
+            .status,
+        catalyst_domain::Status::Resolved
+    );
+    t.clock.advance(chrono::Duration::days(4));
+    assert_eq!(
+        app.auto_close_resolved().await.unwrap(),
+        1,
+        "globex after 7 days"
+    );
+    assert!(app.verify_audit("acme").await.unwrap().is_ok());
+}

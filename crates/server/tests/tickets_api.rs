@@ -1161,3 +1161,62 @@ async fn queues_are_configured_by_admins_and_counted() {
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
 }
+
+#[tokio::test]
+async fn ticket_settings_are_read_by_agents_and_set_by_admins() {
+    let t = TestApp::new().await;
+    let g = t
+        .api("GET", "/v1/settings/tickets", &t.t(AGENT_A), None, &[])
+        .await;
+    assert_eq!(g.json()["autoCloseDays"], 7);
+    let p = t
+        .api(
+            "PUT",
+            "/v1/settings/tickets",
+            &t.t(AGENT_A),
+            Some(json!({"autoCloseDays": 3})),
+            &[],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = t
+        .api(
+            "PUT",
+            "/v1/settings/tickets",
+            &t.t(ADMIN_A),
+            Some(json!({"autoCloseDays": 0})),
+            &[],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p.json()["errors"][0]["field"], "autoCloseDays");
+    let p = t
+        .api(
+            "PUT",
+            "/v1/settings/tickets",
+            &t.t(ADMIN_A),
+            Some(json!({"autoCloseDays": 3})),
+            &[],
+        )
+        .await;
+    assert_eq!(p.json()["autoCloseDays"], 3);
+    // Another tenant is untouched.
+    assert_eq!(
+        t.api(
+            "GET",
+            "/v1/settings/tickets",
+            &t.t("agent@globex.test"),
+            None,
+            &[]
+        )
+        .await
+        .json()["autoCloseDays"],
+        7
+    );
+    assert_eq!(
+        t.api("GET", "/v1/settings/tickets", &t.t(REQ_A), None, &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

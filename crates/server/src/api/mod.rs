@@ -72,6 +72,7 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::download))
         .routes(routes!(tickets::list_queues, tickets::create_queue))
         .routes(routes!(tickets::update_queue))
+        .routes(routes!(tickets::get_settings, tickets::put_settings))
         .merge(uploads)
 }
 

@@ -1023,3 +1023,40 @@ pub async fn update_queue(
         .await?;
     Ok(Json(q.into()))
 }
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TicketSettingsBody {
+    /// Resolved tickets close by themselves after this many days (1–365; default 7).
+    auto_close_days: i32,
+}
+
+/// Ticket workflow settings of the tenant (agents read, admins change).
+#[utoipa::path(get, path = "/v1/settings/tickets", tag = "queues", security(("bearer" = [])),
+    responses((status = 200, body = TicketSettingsBody), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_settings(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> Result<Json<TicketSettingsBody>, ApiError> {
+    let t = s.app.ticket_settings(&a).await?;
+    Ok(Json(TicketSettingsBody {
+        auto_close_days: t.auto_close_days,
+    }))
+}
+
+/// Change the ticket workflow settings (admins).
+#[utoipa::path(put, path = "/v1/settings/tickets", tag = "queues", security(("bearer" = [])), request_body = TicketSettingsBody,
+    responses((status = 200, body = TicketSettingsBody), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_settings(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    body: HashedJson<TicketSettingsBody>,
+) -> Result<Json<TicketSettingsBody>, ApiError> {
+    let t = s
+        .app
+        .set_ticket_settings(&a, body.value.auto_close_days)
+        .await?;
+    Ok(Json(TicketSettingsBody {
+        auto_close_days: t.auto_close_days,
+    }))
+}
