@@ -274,7 +274,7 @@ impl App {
                     impact: t.impact.parse()?,
                     urgency: t.urgency.parse()?,
                     priority: t.priority.parse()?,
-                    description_html: markdown::render(&t.description),
+                    description_html: t.description_html,
                     queue: t.queue_id.and_then(|q| qs.get(&q).cloned()),
                     requester: people
                         .get(&t.requester_id)
@@ -575,6 +575,7 @@ impl App {
                 number: Set(kind.number(seq)),
                 subject: Set(subject.as_str().into()),
                 description: Set(description.as_str().into()),
+                description_html: Set(markdown::render(description.as_str())),
                 status: Set(Status::New.as_str().into()),
                 impact: Set(impact.as_str().into()),
                 urgency: Set(urgency.as_str().into()),

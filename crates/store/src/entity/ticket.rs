@@ -14,6 +14,9 @@ pub struct Model {
     pub subject: String,
     #[sea_orm(column_type = "Text")]
     pub description: String,
+    /// Sanitised HTML rendering of `description`.
+    #[sea_orm(column_type = "Text")]
+    pub description_html: String,
     pub status: String,
     pub impact: String,
     pub urgency: String,

@@ -42,6 +42,7 @@ enum Tickets {
     Number,
     Subject,
     Description,
+    DescriptionHtml,
     Status,
     Impact,
     Urgency,
@@ -201,6 +202,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Tickets::Number, 20))
                     .col(string_len(Tickets::Subject, 200))
                     .col(text(Tickets::Description))
+                    .col(text(Tickets::DescriptionHtml))
                     .col(string_len(Tickets::Status, 20))
                     .col(string_len(Tickets::Impact, 10))
                     .col(string_len(Tickets::Urgency, 10))

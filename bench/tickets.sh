@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Ticket-core load benchmark on the embedded default (SQLite).
+#
+#   bench/tickets.sh [TICKETS] [CONNECTIONS] [SECONDS]
+#
+# Builds the release binary, seeds a fresh tenant with TICKETS tickets (default
+# 100000), starts `catalyst serve`, and measures with oha (cargo install oha --locked):
+#   1. GET /v1/portal/tickets?mine=true&status=open   (a requester; the seed's k6 endpoint)
+#   2. GET /v1/tickets?limit=25                        (an agent's first page)
+#   3. POST /v1/portal/incidents                       (a requester creating incidents)
+# at CONNECTIONS concurrent connections (default 32) for SECONDS each (default 20),
+# and prints req/s and p50/p95/p99 per operation plus the server's CPU time and RSS.
+set -euo pipefail
+
+TICKETS=${1:-100000}
+CONNS=${2:-32}
+SECS=${3:-20}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${CATALYST_CACHE_DIR:-$HOME/.cache/catalyst}/target}"
+command -v oha >/dev/null || { echo "oha is missing: cargo install oha --locked" >&2; exit 1; }
+
+cargo build --release -p catalyst --manifest-path "$ROOT/Cargo.toml"
+BIN="$CARGO_TARGET_DIR/release/catalyst"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/catalyst-bench.XXXXXX")
+export CATALYST_DATA_DIR="$WORK/data"
+export CATALYST_LOG=warn
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+BASE="http://127.0.0.1:$PORT"
+SERVER=""
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+"$BIN" migrate >/dev/null
+"$BIN" tenant create bench --name "Bench Corp" >/dev/null
+echo "seeding $TICKETS tickets..."
+"$BIN" demo seed --tenant bench --tickets "$TICKETS" --requesters 200
+REQ_TOKEN=$("$BIN" token create --tenant bench --email seed-requester-0@bench.example --name bench | tail -n 1)
+AGENT_TOKEN=$("$BIN" token create --tenant bench --email seed-agent@bench.example --name bench | tail -n 1)
+
+"$BIN" serve --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2; done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+hz=$(getconf CLK_TCK)
+
+run() {
+  local name=$1
+  shift
+  local t0 c0
+  t0=$(date +%s.%N)
+  c0=$(cpu_ticks)
+  oha --no-tui -z "${SECS}s" -c "$CONNS" --output-format json "$@" >"$WORK/$name.json"
+  local t1 c1
+  t1=$(date +%s.%N)
+  c1=$(cpu_ticks)
+  python3 - "$WORK/$name.json" "$name" "$(echo "($c1 - $c0) / $hz / ($t1 - $t0)" | bc -l)" "$(rss_kb)" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s, p = d["summary"], d["latencyPercentiles"]
+codes = d.get("statusCodeDistribution", {})
+ok = sum(v for k, v in codes.items() if k.startswith("2"))
+total = sum(codes.values())
+print(f"{sys.argv[2]:<22} {s['requestsPerSec']:>9.0f} req/s  p50 {p['p50']*1000:6.2f} ms  "
+      f"p95 {p['p95']*1000:6.2f} ms  p99 {p['p99']*1000:6.2f} ms  2xx {ok}/{total}  "
+      f"server CPU {float(sys.argv[3]):.2f} cores  RSS {int(sys.argv[4])//1024} MiB")
+PY
+}
+
+echo
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)" GiB"}' /proc/meminfo); $TICKETS tickets; $CONNS connections; ${SECS}s per operation"
+run portal-mine-open -H "Authorization: Bearer $REQ_TOKEN" "$BASE/v1/portal/tickets?mine=true&status=open"
+run agent-first-page -H "Authorization: Bearer $AGENT_TOKEN" "$BASE/v1/tickets?limit=25"
+run create-incident -m POST -H "Authorization: Bearer $REQ_TOKEN" -T application/json \
+  -d '{"subject":"Bench incident","description":"created by the benchmark","impact":"low","urgency":"medium"}' \
+  "$BASE/v1/portal/incidents"
