@@ -1,11 +1,16 @@
-//! Server-rendered pages: sign-in, workspace choice, and the portal, agent console and
-//! admin shells. Every page works without JavaScript; every form POST carries a CSRF token.
+//! Server-rendered pages: sign-in, workspace choice, the requester portal, the agent
+//! console and the admin area. Every page works without JavaScript (the script only adds
+//! keyboard shortcuts); every form POST carries a CSRF token.
 
+mod admin;
+mod agent;
 pub mod files;
+mod portal;
+mod tickets_view;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Request, State};
+use axum::extract::{DefaultBodyLimit, Form, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -32,11 +37,40 @@ pub fn routes() -> Router<AppState> {
         .route("/signout", post(signout))
         .route("/tenants", get(tenants_page))
         .route("/tenants/switch", post(switch_tenant))
-        .route("/portal", get(portal))
-        .route("/agent", get(agent))
+        .route("/portal", get(portal::list))
+        // Forms with files: no general body limit here; the handlers apply the file
+        // limit (FILE_MAX_MB) themselves.
+        .route(
+            "/portal/new",
+            get(portal::new_form)
+                .post(portal::create)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/portal/tickets/{id}", get(portal::ticket))
+        .route(
+            "/portal/tickets/{id}/reply",
+            post(portal::reply).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/portal/tickets/{id}/status", post(portal::set_status))
+        .route("/agent", get(agent::console))
+        .route("/agent/bulk", post(agent::bulk))
+        .route("/agent/filters", post(agent::save_filter))
+        .route("/agent/filters/{id}/delete", post(agent::delete_filter))
+        .route(
+            "/agent/tickets/{id}",
+            get(agent::ticket).post(agent::update),
+        )
+        .route("/agent/tickets/{id}/assign", post(agent::assign_me))
+        .route(
+            "/agent/tickets/{id}/comment",
+            post(agent::comment).layer(DefaultBodyLimit::disable()),
+        )
         .route("/admin", get(admin))
         .route("/admin/members", get(admin_members))
+        .route("/admin/queues", get(admin::queues).post(admin::create))
+        .route("/admin/queues/{id}", post(admin::update))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
 }
 
 /// Navigation shown to signed-in users.
@@ -209,6 +243,23 @@ async fn stylesheet() -> Response {
             ),
         ],
         include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("../../static/app.js"),
     )
         .into_response()
 }
@@ -428,46 +479,6 @@ fn allowed(s: &SessionInfo, p: Permission) -> bool {
     s.active.as_ref().is_some_and(|m| m.role.allows(p))
 }
 
-async fn portal(session: Option<WebSession>) -> Response {
-    let s = match signed_in(session) {
-        Ok(s) => s,
-        Err(r) => return r.into_response(),
-    };
-    let tenant = s
-        .active
-        .as_ref()
-        .map(|m| m.tenant.name.clone())
-        .unwrap_or_default();
-    render(
-        StatusCode::OK,
-        AreaPage {
-            chrome: Chrome::for_session(&s, "portal"),
-            heading: "Portal",
-            intro: format!("Get help from the {tenant} service desk."),
-            links: vec![],
-        },
-    )
-}
-
-async fn agent(session: Option<WebSession>) -> Response {
-    let s = match signed_in(session) {
-        Ok(s) => s,
-        Err(r) => return r.into_response(),
-    };
-    if !allowed(&s, Permission::UseAgentConsole) {
-        return denied(&s);
-    }
-    render(
-        StatusCode::OK,
-        AreaPage {
-            chrome: Chrome::for_session(&s, "agent"),
-            heading: "Agent console",
-            intro: "Queues and tickets of your workspace.".into(),
-            links: vec![],
-        },
-    )
-}
-
 async fn admin(session: Option<WebSession>) -> Response {
     let s = match signed_in(session) {
         Ok(s) => s,
@@ -482,7 +493,7 @@ async fn admin(session: Option<WebSession>) -> Response {
             chrome: Chrome::for_session(&s, "admin"),
             heading: "Admin",
             intro: "Configure your workspace.".into(),
-            links: vec![("/admin/members", "Members")],
+            links: vec![("/admin/members", "Members"), ("/admin/queues", "Queues")],
         },
     )
 }
