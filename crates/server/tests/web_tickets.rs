@@ -3,109 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use chrono::{TimeZone, Utc};
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
-use catalyst::config::{Config, Overrides};
-use catalyst::{http, startup};
+use catalyst_app::SystemActor;
 use catalyst_app::members::NewMember;
-use catalyst_app::{App, AppSettings, ManualClock, SystemActor};
-use catalyst_store::blob::BlobStore;
-use catalyst_store::testing::TestDb;
-
-const PW: &str = "a long enough password";
+use common::{Answer, BOUNDARY, PW, Part, hidden_field, multipart_body, url_encode};
 
 // ---------- harness ----------
 
+/// The shared test server (tenants acme and globex) plus a second requester in acme.
 struct TestApp {
-    router: Router,
-    _db: TestDb,
-    _files: tempfile::TempDir,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-    fn location(&self) -> String {
-        self.header("location")
-            .unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.body))
-            .to_string()
-    }
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with(&format!("{name}=")))
-            .map(|c| c.split(';').next().unwrap_or_default().to_string())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-/// A multipart body: text fields and files, in order.
-enum Part<'a> {
-    Text(&'a str, &'a str),
-    File(&'a str, &'a str, &'a [u8]),
-}
-
-const BOUNDARY: &str = "web-tickets-test-boundary";
-
-fn multipart_body(parts: &[Part]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for p in parts {
-        match p {
-            Part::Text(k, v) => body.extend_from_slice(
-                format!(
-                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-                )
-                .as_bytes(),
-            ),
-            Part::File(k, name, content) => {
-                body.extend_from_slice(
-                    format!(
-                        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                    )
-                    .as_bytes(),
-                );
-                body.extend_from_slice(content);
-                body.extend_from_slice(b"\r\n");
-            }
-        }
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
-fn url_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-fn hidden_field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
+    inner: common::TestApp,
 }
 
 /// The ticket id at the end of a `/portal/tickets/{id}` or `/agent/tickets/{id}` path.
@@ -127,59 +39,26 @@ impl TestApp {
     }
 
     async fn with_env(env: &[(&str, &str)]) -> Self {
-        let env: HashMap<String, String> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let cfg: Config = Config::load(None, &env, &Overrides::default()).unwrap();
-        let db = TestDb::new().await;
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
-        ));
-        let files = tempfile::tempdir().unwrap();
-        let blobs = BlobStore::open(None, None, files.path(), vec![7u8; 32]).unwrap();
-        let app =
-            App::new(db.store.clone(), clock.clone(), AppSettings::default()).with_blobs(blobs);
-        let cli = SystemActor::cli();
-        app.create_tenant(&cli, "acme", "Acme Corp").await.unwrap();
-        for (email, role) in [
-            ("admin@acme.test", "admin"),
-            ("agent@acme.test", "agent"),
-            ("requester@acme.test", "requester"),
-            ("other@acme.test", "requester"),
-        ] {
-            app.add_member(
-                &cli,
+        let inner = common::TestApp::with_config(common::config(env)).await;
+        inner
+            .app
+            .add_member(
+                &SystemActor::cli(),
                 NewMember {
                     tenant_slug: "acme",
-                    email,
+                    email: "other@acme.test",
                     name: None,
-                    role,
+                    role: "requester",
                     password: Some(PW),
                 },
             )
             .await
             .unwrap();
-        }
-        let router = http::router(startup::state(app, cfg))
-            .layer(MockConnectInfo(SocketAddr::from(([10, 9, 8, 7], 4321))));
-        TestApp {
-            router,
-            _db: db,
-            _files: files,
-        }
+        TestApp { inner }
     }
 
     async fn send(&self, req: Request<Body>) -> Answer {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        self.inner.send(req).await
     }
 
     async fn get(&self, path: &str, b: Option<&Browser>) -> Answer {
@@ -216,34 +95,32 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// Signs in through the form (choosing Acme Corp when the user belongs to several
+    /// workspaces).
     async fn sign_in(&self, email: &str) -> Browser {
-        let page = self.get("/signin", None).await;
-        let csrf_cookie = page.cookie("catalyst_csrf").expect("csrf cookie");
-        let token = hidden_field(&page.body, "csrf");
-        let body = format!(
-            "email={}&password={}&csrf={}",
-            url_encode(email),
-            url_encode(PW),
-            token
-        );
-        let a = self
-            .send(
-                Request::post("/signin")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, csrf_cookie)
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-        let cookie = a.cookie("catalyst_session").expect("session cookie");
+        let cookie = self.inner.sign_in(email).await;
         let mut b = Browser {
             cookie,
             csrf: String::new(),
         };
-        let home = self.get("/portal", Some(&b)).await;
-        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
-        b.csrf = hidden_field(&home.body, "csrf");
+        let home = self.get("/", Some(&b)).await;
+        if home.location() == "/tenants" {
+            let page = self.get("/tenants", Some(&b)).await;
+            b.csrf = hidden_field(&page.body, "csrf");
+            // Workspaces are listed by name: Acme Corp first.
+            let acme = hidden_field(&page.body, "tenant");
+            let a = self
+                .post_form(
+                    "/tenants/switch",
+                    &[("csrf", &b.csrf), ("tenant", &acme)],
+                    &b,
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        }
+        let portal = self.get("/portal", Some(&b)).await;
+        assert_eq!(portal.status, StatusCode::OK, "{}", portal.body);
+        b.csrf = hidden_field(&portal.body, "csrf");
         b
     }
 

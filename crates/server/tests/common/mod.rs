@@ -41,6 +41,12 @@ pub struct Answer {
 }
 
 impl Answer {
+    pub fn location(&self) -> String {
+        self.header("location")
+            .unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.body))
+            .to_string()
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -251,34 +257,53 @@ impl TestApp {
         content: &[u8],
         fields: &[(&str, &str)],
     ) -> Answer {
-        let boundary = "catalyst-test-boundary";
-        let mut body = Vec::new();
-        for (k, v) in fields {
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(content);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut parts: Vec<Part> = fields.iter().map(|(k, v)| Part::Text(k, v)).collect();
+        parts.push(Part::File("file", filename, content));
         let req = Request::post(path)
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .header(
                 header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
+                format!("multipart/form-data; boundary={BOUNDARY}"),
             )
-            .body(Body::from(body))
+            .body(Body::from(multipart_body(&parts)))
             .unwrap();
         self.send(req).await
     }
+}
+
+/// A part of a multipart body: a text field, or a file (field name, file name, content).
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File(&'a str, &'a str, &'a [u8]),
+}
+
+pub const BOUNDARY: &str = "catalyst-test-boundary";
+
+/// A `multipart/form-data` body of the parts, in order, with [`BOUNDARY`].
+pub fn multipart_body(parts: &[Part]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for p in parts {
+        match p {
+            Part::Text(k, v) => body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            ),
+            Part::File(k, name, content) => {
+                body.extend_from_slice(
+                    format!(
+                        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(content);
+                body.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
 }
 
 pub fn url_encode(s: &str) -> String {
