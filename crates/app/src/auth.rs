@@ -274,6 +274,10 @@ impl App {
         let tenant_id = token::parse_tenant(bearer).ok_or(AppError::Unauthenticated)?;
         let hash = token::hash_token(bearer);
         let now = self.clock.now();
+        if let Some(mut actor) = self.token_cache.get(&hash, now) {
+            actor.request_id = request_id;
+            return Ok(actor);
+        }
         let tx = self.store.read(Scope::Tenant(tenant_id)).await?;
         let t = tokens::find_active(&tx, tenant_id, &hash)
             .await?
@@ -297,7 +301,7 @@ impl App {
             tokens::mark_used(&tx, t, now).await?;
             tx.commit().await?;
         }
-        Ok(Actor {
+        let actor = Actor {
             user_id,
             email: Email::parse(&user.email)?,
             name: user.name,
@@ -307,7 +311,9 @@ impl App {
                 .parse()
                 .map_err(|e| AppError::Internal(format!("{e}")))?,
             request_id,
-        })
+        };
+        self.token_cache.put(hash, actor.clone(), now);
+        Ok(actor)
     }
 }
 
@@ -327,4 +333,44 @@ fn session_info(
         memberships,
         active,
     })
+}
+
+/// Recently authenticated API tokens, so that a busy client does not cost four queries per
+/// request. Entries live [`TOKEN_CACHE_TTL`]: a token revoked on another node (or by the
+/// command line) stops working within that time; revoking through this process takes
+/// effect at once.
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<String, (Actor, chrono::DateTime<chrono::Utc>)>>,
+}
+
+/// How long an authenticated token is trusted without looking at the database again.
+pub const TOKEN_CACHE_TTL: chrono::Duration = chrono::Duration::seconds(10);
+
+impl TokenCache {
+    fn get(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Actor> {
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(hash)
+            .filter(|(_, at)| *at <= now && now - *at < TOKEN_CACHE_TTL)
+            .map(|(a, _)| a.clone())
+    }
+
+    fn put(&self, hash: String, actor: Actor, now: chrono::DateTime<chrono::Utc>) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= 10_000 {
+            map.retain(|_, (_, at)| now - *at < TOKEN_CACHE_TTL);
+            if map.len() >= 10_000 {
+                map.clear();
+            }
+        }
+        map.insert(hash, (actor, now));
+    }
+
+    pub(crate) fn forget(&self, hash: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(hash);
+    }
 }

@@ -59,6 +59,7 @@ pub struct App {
     pub(crate) settings: AppSettings,
     pub(crate) throttle: Arc<throttle::Throttle>,
     pub(crate) blobs: Option<catalyst_store::blob::BlobStore>,
+    pub(crate) token_cache: Arc<auth::TokenCache>,
 }
 
 impl App {
@@ -69,6 +70,7 @@ impl App {
             settings,
             throttle: Arc::new(throttle::Throttle::default()),
             blobs: None,
+            token_cache: Arc::new(auth::TokenCache::default()),
         }
     }
 

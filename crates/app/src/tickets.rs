@@ -229,20 +229,32 @@ impl App {
             .collect();
         ids.sort();
         ids.dedup();
-        let people: HashMap<Uuid, UserRef> = users::by_ids(db, &ids)
-            .await?
-            .into_iter()
-            .map(|u| {
-                (
-                    u.id,
-                    UserRef {
-                        id: UserId(u.id),
-                        name: u.name,
-                        email: u.email,
-                    },
-                )
-            })
-            .collect();
+        // The common case of a requester's own tickets needs no lookup.
+        let people: HashMap<Uuid, UserRef> = if ids == [actor.user_id] {
+            HashMap::from([(
+                actor.user_id.0,
+                UserRef {
+                    id: actor.user_id,
+                    name: actor.name.clone(),
+                    email: actor.email.to_string(),
+                },
+            )])
+        } else {
+            users::by_ids(db, &ids)
+                .await?
+                .into_iter()
+                .map(|u| {
+                    (
+                        u.id,
+                        UserRef {
+                            id: UserId(u.id),
+                            name: u.name,
+                            email: u.email,
+                        },
+                    )
+                })
+                .collect()
+        };
         let qs: HashMap<Uuid, QueueRef> = if rows.iter().any(|t| t.queue_id.is_some()) {
             queues::list(db, actor.tenant.id)
                 .await?

@@ -101,6 +101,7 @@ impl App {
             let matches = t.name == name_or_id.trim() || t.id.to_string() == name_or_id.trim();
             if matches && t.revoked_at.is_none() {
                 let id = t.id;
+                self.token_cache.forget(&t.token_hash);
                 tokens::revoke(&tx, t, self.clock.now()).await?;
                 self.record(
                     &tx,

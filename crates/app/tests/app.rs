@@ -564,3 +564,30 @@ async fn resolved_tickets_close_after_the_tenants_auto_close_period() {
     );
     assert!(app.verify_audit("acme").await.unwrap().is_ok());
 }
+
+#[tokio::test]
+async fn a_token_revoked_elsewhere_stops_working_within_the_cache_ttl() {
+    let t = test_app().await;
+    two_tenants(&t.app).await;
+    let tok = t
+        .app
+        .create_token(&cli(), "acme", "agent@acme.test", "ci")
+        .await
+        .unwrap();
+    assert!(t.app.authenticate_token(&tok.token, None).await.is_ok());
+    // Another node (or the command line) revokes it.
+    let other = App::new(t.db.store.clone(), t.clock.clone(), AppSettings::default());
+    other
+        .revoke_token(&cli(), "acme", "agent@acme.test", "ci")
+        .await
+        .unwrap();
+    assert!(
+        t.app.authenticate_token(&tok.token, None).await.is_ok(),
+        "still trusted from the cache"
+    );
+    t.clock.advance(catalyst_app::auth::TOKEN_CACHE_TTL);
+    assert!(matches!(
+        t.app.authenticate_token(&tok.token, None).await,
+        Err(AppError::Unauthenticated)
+    ));
+}
