@@ -124,10 +124,61 @@ impl From<TicketView> for Ticket {
     }
 }
 
+/// A ticket in a list: everything but the description (fetch the ticket for that).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketSummary {
+    id: Uuid,
+    #[schema(example = "INC-000042")]
+    number: String,
+    kind: String,
+    subject: String,
+    status: String,
+    impact: String,
+    urgency: String,
+    priority: String,
+    queue: Option<QueueSummary>,
+    requester: Person,
+    assignee: Option<Person>,
+    parent_id: Option<Uuid>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    first_response_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+}
+
+impl From<TicketView> for TicketSummary {
+    fn from(t: TicketView) -> Self {
+        TicketSummary {
+            id: t.id,
+            number: t.number,
+            kind: t.kind.as_str().into(),
+            subject: t.subject,
+            status: t.status.as_str().into(),
+            impact: t.impact.as_str().into(),
+            urgency: t.urgency.as_str().into(),
+            priority: t.priority.as_str().into(),
+            queue: t.queue.map(|q| QueueSummary {
+                id: q.id,
+                name: q.name,
+            }),
+            requester: t.requester.into(),
+            assignee: t.assignee.map(Into::into),
+            parent_id: t.parent_id,
+            version: t.version,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            first_response_at: t.first_response_at,
+            resolved_at: t.resolved_at,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketList {
-    items: Vec<Ticket>,
+    items: Vec<TicketSummary>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     next_cursor: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! The agent console: queues, the ticket list with filters, saved filters and bulk
 //! changes, and the ticket page with controls, conversation, notes and history.
 
+use crate::web::tickets_view::save_comment;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -904,38 +905,18 @@ async fn begin_comment(
             Err(e) => Box::new(failure(Some(s), e)),
         }
     };
-    if body.trim().is_empty() && file.is_none() {
-        return Err(again(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Write a reply or a note, or choose a file.".into(),
-        )
-        .await);
-    }
-    if let Some(name) = &file
-        && let Err(e) = catalyst_store::blob::check_declared_name(name)
-    {
-        let e = AppError::from(e);
-        return Err(again(status_of(&e), describe(&e)).await);
-    }
-    let t = st
-        .app
-        .get_ticket(actor, id)
-        .await
-        .map_err(|e| Box::new(failure(Some(s), e)))?;
-    if !body.trim().is_empty()
-        && let Err(e) = st.app.add_comment(actor, t.id, &body, private, None).await
-    {
-        return Err(match e {
-            AppError::Validation(_) | AppError::Conflict(_) => {
-                again(status_of(&e), describe(&e)).await
-            }
-            e => Box::new(failure(Some(s), e)),
-        });
-    }
-    Ok(Begun {
-        ticket: t.id,
+    save_comment(
+        st,
+        s,
+        actor,
+        id,
+        &body,
         private,
-    })
+        file.as_deref(),
+        "Write a reply or a note, or choose a file.",
+        again,
+    )
+    .await
 }
 
 /// `POST /agent/tickets/{id}/comment` (multipart): a public reply or an internal note,

@@ -1,6 +1,7 @@
 //! The requester portal: my tickets, reporting an issue (with attachments), a ticket's
 //! public conversation, replies, and confirming or rejecting a resolution.
 
+use crate::web::tickets_view::save_comment;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -400,38 +401,18 @@ async fn begin_reply(
             Err(e) => Box::new(failure(Some(s), e)),
         }
     };
-    if body.trim().is_empty() && file.is_none() {
-        return Err(again(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Write a reply or choose a file.".into(),
-        )
-        .await);
-    }
-    if let Some(name) = &file
-        && let Err(e) = catalyst_store::blob::check_declared_name(name)
-    {
-        let e = AppError::from(e);
-        return Err(again(status_of(&e), describe(&e)).await);
-    }
-    let t = st
-        .app
-        .get_ticket(actor, id)
-        .await
-        .map_err(|e| Box::new(failure(Some(s), e)))?;
-    if !body.trim().is_empty()
-        && let Err(e) = st.app.add_comment(actor, t.id, &body, false, None).await
-    {
-        return Err(match e {
-            AppError::Validation(_) | AppError::Conflict(_) => {
-                again(status_of(&e), describe(&e)).await
-            }
-            e => Box::new(failure(Some(s), e)),
-        });
-    }
-    Ok(Begun {
-        ticket: t.id,
-        private: false,
-    })
+    save_comment(
+        st,
+        s,
+        actor,
+        id,
+        &body,
+        false,
+        file.as_deref(),
+        "Write a reply or choose a file.",
+        again,
+    )
+    .await
 }
 
 /// `POST /portal/tickets/{id}/reply` (multipart): a public reply and/or files.

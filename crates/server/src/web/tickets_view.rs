@@ -385,6 +385,55 @@ pub struct Begun {
     pub private: bool,
 }
 
+/// The shared middle of a reply or note form: refuses an empty form and a refused file
+/// name before anything is saved, then saves the text (if any). `again` re-renders the
+/// form with a message and a status.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_comment<A, Fut>(
+    st: &AppState,
+    s: &SessionInfo,
+    actor: &Actor,
+    id: &str,
+    body: &str,
+    private: bool,
+    file: Option<&str>,
+    empty_message: &str,
+    again: A,
+) -> Result<Begun, Box<Response>>
+where
+    A: FnOnce(StatusCode, String) -> Fut,
+    Fut: std::future::Future<Output = Box<Response>>,
+{
+    if body.trim().is_empty() && file.is_none() {
+        return Err(again(StatusCode::UNPROCESSABLE_ENTITY, empty_message.to_string()).await);
+    }
+    if let Some(name) = file
+        && let Err(e) = catalyst_store::blob::check_declared_name(name)
+    {
+        let e = AppError::from(e);
+        return Err(again(status_of(&e), describe(&e)).await);
+    }
+    let t = st
+        .app
+        .get_ticket(actor, id)
+        .await
+        .map_err(|e| Box::new(super::failure(Some(s), e)))?;
+    if !body.trim().is_empty()
+        && let Err(e) = st.app.add_comment(actor, t.id, body, private, None).await
+    {
+        return Err(match e {
+            AppError::Validation(_) | AppError::Conflict(_) => {
+                again(status_of(&e), describe(&e)).await
+            }
+            e => Box::new(super::failure(Some(s), e)),
+        });
+    }
+    Ok(Begun {
+        ticket: t.id,
+        private,
+    })
+}
+
 /// Why a form with files stopped early.
 pub enum Stop {
     /// The first step answered (CSRF failure, validation errors, ...).
