@@ -266,6 +266,16 @@ impl MigrationTrait for Migration {
                 false,
             ),
             (
+                "idx_tickets_created",
+                &["tenant_id", "created_at"][..],
+                false,
+            ),
+            (
+                "idx_tickets_priority",
+                &["tenant_id", "priority", "id"][..],
+                false,
+            ),
+            (
                 "idx_tickets_queue",
                 &["tenant_id", "queue_id", "status"][..],
                 false,
