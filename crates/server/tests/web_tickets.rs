@@ -389,7 +389,7 @@ async fn agent_replies_and_notes_and_notes_stay_internal() {
     assert!(
         console
             .body
-            .contains("Unassigned queue <span class=\"count\">1<"),
+            .contains("No queue <span class=\"count\">1<"),
         "the ticket counts in the unassigned queue"
     );
     assert!(console.body.contains("src=\"/static/app.js\""));

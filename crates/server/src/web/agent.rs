@@ -200,7 +200,7 @@ async fn console_page(
         chrome: Chrome::for_session(s, "agent"),
         csrf: s.csrf_token.clone(),
         unqueued: QueueLink {
-            name: "Unassigned queue".into(),
+            name: "No queue".into(),
             count: unqueued,
             href: "/agent?status=active&queue=none".into(),
             current: is_link("none", ""),

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Mixed workload after the deployment guide's k6 scenario, on the embedded default.
+#
+#   bench/mixed.sh [TICKETS] [SECONDS] [LEVELS]        e.g. bench/mixed.sh 100000 20 "8 32 128"
+#   SOAK=3600 bench/mixed.sh 100000                     one level (32) for an hour, RSS every minute
+#
+# Four oha processes run at the same time against one server, each with its share of
+# the connections: list my open tickets 50 %, create an incident 20 %, search (ticket text
+# filter, until the search engine lands) 20 %, comment 10 %. Each prints req/s and
+# p50/p95/p99; the total is their sum. Then the raw SQLite limit: a small program that
+# writes the same rows in the same transactions as one incident creation (with the same
+# pragmas), and the ratio of Catalyst's creation rate to it.
+set -euo pipefail
+
+TICKETS=${1:-100000}
+SECS=${2:-20}
+LEVELS=${3:-"8 32 128"}
+SOAK=${SOAK:-0}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${CATALYST_CACHE_DIR:-$HOME/.cache/catalyst}/target}"
+command -v oha >/dev/null || { echo "oha is missing: cargo install oha --locked" >&2; exit 1; }
+
+cargo build --release -p catalyst --manifest-path "$ROOT/Cargo.toml"
+BIN="$CARGO_TARGET_DIR/release/catalyst"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/catalyst-mixed.XXXXXX")
+export CATALYST_DATA_DIR="$WORK/data" CATALYST_LOG=warn
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+BASE="http://127.0.0.1:$PORT"
+SERVER=""
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+"$BIN" migrate >/dev/null
+"$BIN" tenant create bench --name "Bench Corp" >/dev/null
+echo "seeding $TICKETS tickets..."
+"$BIN" demo seed --tenant bench --tickets "$TICKETS" --requesters 200
+REQ=$("$BIN" token create --tenant bench --email seed-requester-0@bench.example --name bench | tail -n 1)
+AGENT=$("$BIN" token create --tenant bench --email seed-agent@bench.example --name bench | tail -n 1)
+"$BIN" serve --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.2; done
+TICKET=$(curl -fs -H "Authorization: Bearer $REQ" "$BASE/v1/portal/tickets?mine=true&limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+
+share() { python3 -c "import sys; print(max(1, round($1 * $2)))"; }
+stats() {
+  python3 - "$@" <<'PY'
+import json, sys
+tot = 0
+for f in sys.argv[1:]:
+    d = json.load(open(f))
+    s, p = d["summary"], d["latencyPercentiles"]
+    codes = d.get("statusCodeDistribution", {})
+    bad = sum(v for k, v in codes.items() if not k.startswith("2"))
+    tot += s["requestsPerSec"]
+    name = f.rsplit("/", 1)[1].rsplit(".", 1)[0]
+    print(f"  {name:<10} {s['requestsPerSec']:>8.0f} req/s  p50 {p['p50']*1000:6.2f} ms  p95 {p['p95']*1000:6.2f} ms  p99 {p['p99']*1000:7.2f} ms  non-2xx {bad}")
+print(f"  {'total':<10} {tot:>8.0f} req/s")
+PY
+}
+
+mix() {
+  local conns=$1 secs=$2 dir="$WORK/run-$1"
+  mkdir -p "$dir"
+  oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.5)" --output-format json -H "Authorization: Bearer $REQ" \
+    "$BASE/v1/portal/tickets?mine=true&status=open" >"$dir/list.json" &
+  oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.2)" --output-format json -m POST -H "Authorization: Bearer $REQ" \
+    -T application/json -d '{"subject":"VPN down","description":"mixed load","impact":"medium","urgency":"low"}' \
+    "$BASE/v1/portal/incidents" >"$dir/create.json" &
+  oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.2)" --output-format json -H "Authorization: Bearer $AGENT" \
+    "$BASE/v1/tickets?q=vpn&limit=25" >"$dir/search.json" &
+  oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.1)" --output-format json -m POST -H "Authorization: Bearer $AGENT" \
+    -T application/json -d '{"body":"Looking into it","isPrivate":true}' \
+    "$BASE/v1/tickets/$TICKET/comments" >"$dir/comment.json" &
+  wait %1 %2 %3 %4 2>/dev/null || wait
+  stats "$dir/list.json" "$dir/create.json" "$dir/search.json" "$dir/comment.json"
+}
+
+rss_mb() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$SERVER/status"; }
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)" GiB"}' /proc/meminfo); $TICKETS tickets"
+if [ "$SOAK" -gt 0 ]; then
+  echo "soak: 32 connections for ${SOAK}s; RSS at start $(rss_mb) MiB"
+  end=$((SECONDS + SOAK))
+  while [ "$SECONDS" -lt "$end" ]; do
+    mix 32 60 | tail -n 1
+    echo "  RSS $(rss_mb) MiB after $((SECONDS)) s"
+  done
+  exit 0
+fi
+for c in $LEVELS; do
+  echo "mixed workload, $c connections, ${SECS}s (server RSS before: $(rss_mb) MiB)"
+  mix "$c" "$SECS"
+done
+echo "server RSS after: $(rss_mb) MiB"
+
+echo
+echo "raw SQLite limit (same rows, same transactions, WAL, synchronous=FULL):"
+python3 "$ROOT/bench/sqlite_raw.py" "$WORK/raw.db" 5
