@@ -322,6 +322,23 @@ impl App {
         let t = repo::get(db, actor.tenant.id, id)
             .await?
             .ok_or(AppError::NotFound("ticket"))?;
+        self.check_visible(actor, t)
+    }
+
+    /// Like `visible_ticket`, and locks the ticket for the rest of the transaction.
+    async fn visible_ticket_for_update(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<ticket::Model> {
+        let t = repo::get_for_update(db, actor.tenant.id, id)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
+        self.check_visible(actor, t)
+    }
+
+    fn check_visible(&self, actor: &Actor, t: ticket::Model) -> Result<ticket::Model> {
         if !actor.role.allows(Permission::UseAgentConsole) && t.requester_id != actor.user_id.0 {
             return Err(AppError::NotFound("ticket"));
         }
@@ -929,7 +946,7 @@ impl App {
             .store
             .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
             .await?;
-        let t = self.visible_ticket(&tx, actor, id).await?;
+        let t = self.visible_ticket_for_update(&tx, actor, id).await?;
         if t.version != expected_version {
             return Err(stale());
         }
@@ -979,7 +996,7 @@ impl App {
         let mut failures = Vec::new();
         let mut saved = Vec::new();
         for id in ids {
-            let Some(t) = repo::get(&tx, actor.tenant.id, *id).await? else {
+            let Some(t) = repo::get_for_update(&tx, actor.tenant.id, *id).await? else {
                 failures.push(BulkFailure {
                     id: *id,
                     errors: vec![FieldError::new("id", "not_found", "no such ticket")],
@@ -1034,7 +1051,9 @@ impl App {
             .store
             .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
             .await?;
-        let t = self.visible_ticket(&tx, actor, ticket_id).await?;
+        let t = self
+            .visible_ticket_for_update(&tx, actor, ticket_id)
+            .await?;
         if let Some(i) = &idem
             && let Some(id) = self.replay(&tx, actor, i, "comment").await?
         {

@@ -1220,3 +1220,41 @@ async fn ticket_settings_are_read_by_agents_and_set_by_admins() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn concurrent_comments_on_one_ticket_all_land() {
+    let t = std::sync::Arc::new(TestApp::new().await);
+    let v = t.incident(REQ_A, "Busy ticket").await;
+    let path = format!("/v1/tickets/{}/comments", id(&v));
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (t, path) = (t.clone(), path.clone());
+        tasks.push(tokio::spawn(async move {
+            t.api(
+                "POST",
+                &path,
+                &t.t(AGENT_A),
+                Some(json!({"body": format!("note {i}"), "isPrivate": true})),
+                &[],
+            )
+            .await
+            .status
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::CREATED);
+    }
+    let all = t.api("GET", &path, &t.t(AGENT_A), None, &[]).await.json();
+    assert_eq!(all.as_array().unwrap().len(), 8);
+    let after = t
+        .api(
+            "GET",
+            &format!("/v1/tickets/{}", id(&v)),
+            &t.t(AGENT_A),
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(after["version"], 9, "each comment is one change");
+}

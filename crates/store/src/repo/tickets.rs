@@ -64,6 +64,20 @@ pub async fn get(
         .await?)
 }
 
+/// The ticket, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's
+/// single writer already serialises writes), so read-modify-write changes never collide.
+pub async fn get_for_update(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<ticket::Model>> {
+    Ok(ticket::Entity::find_by_id(id)
+        .filter(ticket::Column::TenantId.eq(tenant.0))
+        .lock_exclusive()
+        .one(db)
+        .await?)
+}
+
 pub async fn get_many(
     db: &impl ConnectionTrait,
     tenant: TenantId,
