@@ -387,9 +387,7 @@ async fn agent_replies_and_notes_and_notes_stay_internal() {
     );
     assert!(console.body.contains("VPN drops every hour"));
     assert!(
-        console
-            .body
-            .contains("No queue <span class=\"count\">1<"),
+        console.body.contains("No queue <span class=\"count\">1<"),
         "the ticket counts in the unassigned queue"
     );
     assert!(console.body.contains("src=\"/static/app.js\""));

@@ -13,6 +13,8 @@ use utoipa_axum::routes;
 
 use catalyst_domain::Role;
 
+pub mod patterns;
+pub mod problems;
 pub mod tickets;
 
 use axum::extract::DefaultBodyLimit;
@@ -151,10 +153,7 @@ pub struct Me {
     path = "/v1/me",
     tag = "account",
     security(("bearer" = [])),
-    responses(
-        (status = 200, body = Me),
-        (status = 401, body = Problem, content_type = "application/problem+json")
-    )
+    responses((status = 200, body = Me), problems::Unauthenticated)
 )]
 async fn me(ApiActor(a): ApiActor) -> Json<Me> {
     Json(Me {
@@ -201,8 +200,8 @@ pub struct MemberList {
     security(("bearer" = [])),
     responses(
         (status = 200, body = MemberList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")
+        problems::Unauthenticated,
+        problems::Forbidden
     )
 )]
 async fn members(

@@ -8,7 +8,8 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
+use futures::SinkExt;
+use futures::channel::{mpsc, oneshot};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -24,12 +25,77 @@ use catalyst_app::tickets::{
 use catalyst_domain::FieldError;
 use catalyst_store::repo::tickets::{Filter, Sort};
 
+use super::patterns;
+use super::problems::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed,
+    PreconditionRequired, Unauthenticated, UnsupportedMediaType, ValidationFailed,
+};
 use crate::http::AppState;
 use crate::http::auth::ApiActor;
 use crate::http::error::{ApiError, ErrorCode, Problem};
 
 /// How long signed download links live.
 pub const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
+
+// ---------- documentation-only schemas ----------
+//
+// Inputs take these values as strings and the app checks them (answering with field
+// errors); these types only list the values in the OpenAPI document.
+
+/// Kind of ticket.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Incident,
+    ServiceRequest,
+    Task,
+}
+
+/// Where a ticket is in its life.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    Open,
+    InProgress,
+    WaitingOnUser,
+    Resolved,
+    Closed,
+    Cancelled,
+}
+
+/// ITIL impact or urgency.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    High,
+    Medium,
+    Low,
+}
+
+/// ITIL priority, P1 (critical) to P4 (low).
+#[derive(Serialize, ToSchema)]
+pub enum Priority {
+    P1,
+    P2,
+    P3,
+    P4,
+}
+
+/// Order of a ticket list.
+#[derive(Serialize, ToSchema)]
+pub enum TicketSort {
+    #[serde(rename = "-updated")]
+    UpdatedDesc,
+    #[serde(rename = "updated")]
+    UpdatedAsc,
+    #[serde(rename = "-created")]
+    CreatedDesc,
+    #[serde(rename = "created")]
+    CreatedAsc,
+    #[serde(rename = "priority")]
+    Priority,
+}
 
 // ---------- wire types ----------
 
@@ -66,18 +132,20 @@ pub struct Ticket {
     /// Human number, e.g. `INC-000042`.
     #[schema(example = "INC-000042")]
     number: String,
-    /// incident, service_request or task.
+    #[schema(value_type = Kind)]
     kind: String,
     subject: String,
     /// Markdown.
     description: String,
     /// Sanitised HTML rendering of the description.
     description_html: String,
-    /// new, open, in_progress, waiting_on_user, resolved, closed, cancelled.
+    #[schema(value_type = Status)]
     status: String,
+    #[schema(value_type = Level)]
     impact: String,
+    #[schema(value_type = Level)]
     urgency: String,
-    /// P1–P4.
+    #[schema(value_type = Priority)]
     priority: String,
     priority_reason: Option<String>,
     queue: Option<QueueSummary>,
@@ -131,11 +199,16 @@ pub struct TicketSummary {
     id: Uuid,
     #[schema(example = "INC-000042")]
     number: String,
+    #[schema(value_type = Kind)]
     kind: String,
     subject: String,
+    #[schema(value_type = Status)]
     status: String,
+    #[schema(value_type = Level)]
     impact: String,
+    #[schema(value_type = Level)]
     urgency: String,
+    #[schema(value_type = Priority)]
     priority: String,
     queue: Option<QueueSummary>,
     requester: Person,
@@ -296,30 +369,44 @@ pub struct QueueList {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortalTicketInput {
-    #[schema(example = "VPN down")]
+    #[schema(schema_with = patterns::subject, example = "VPN down")]
     subject: String,
     #[serde(default)]
-    #[schema(example = "Cannot connect since this morning")]
+    #[schema(
+        schema_with = patterns::description,
+        example = "Cannot connect since this morning"
+    )]
     description: String,
-    /// high, medium or low (default medium).
+    /// Default medium.
+    #[schema(value_type = Option<Level>)]
     impact: Option<String>,
-    /// high, medium or low (default medium).
+    /// Default medium.
+    #[schema(value_type = Option<Level>)]
     urgency: Option<String>,
-    /// P1–P4. Given alone it sets the matching impact and urgency.
+    /// P1–P4 (any case). Given alone it sets the matching impact and urgency.
+    #[schema(pattern = r"^[Pp][1-4]$")]
     priority: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TicketInput {
-    /// incident (default), service_request or task.
+    /// Default incident.
+    #[schema(value_type = Option<Kind>)]
     kind: Option<String>,
+    #[schema(schema_with = patterns::subject)]
     subject: String,
     #[serde(default)]
+    #[schema(schema_with = patterns::description)]
     description: String,
+    #[schema(value_type = Option<Level>)]
     impact: Option<String>,
+    #[schema(value_type = Option<Level>)]
     urgency: Option<String>,
+    /// P1–P4 (any case).
+    #[schema(pattern = r"^[Pp][1-4]$")]
     priority: Option<String>,
+    /// Required when the priority differs from the impact × urgency matrix.
     priority_reason: Option<String>,
     queue_id: Option<Uuid>,
     requester_id: Option<Uuid>,
@@ -330,10 +417,16 @@ pub struct TicketInput {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TicketChanges {
+    #[schema(schema_with = patterns::subject_or_null)]
     subject: Option<String>,
+    #[schema(value_type = Option<Status>)]
     status: Option<String>,
+    #[schema(value_type = Option<Level>)]
     impact: Option<String>,
+    #[schema(value_type = Option<Level>)]
     urgency: Option<String>,
+    /// P1–P4 (any case).
+    #[schema(pattern = r"^[Pp][1-4]$")]
     priority: Option<String>,
     /// Required when the priority differs from the impact × urgency matrix.
     priority_reason: Option<String>,
@@ -367,7 +460,7 @@ impl From<TicketChanges> for TicketPatch {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CommentInput {
-    /// Markdown.
+    #[schema(schema_with = patterns::comment_body)]
     body: String,
     /// An internal note (agents only), never shown to requesters.
     #[serde(default)]
@@ -377,6 +470,7 @@ pub struct CommentInput {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BulkInput {
+    #[schema(min_items = 1, max_items = 500)]
     ids: Vec<Uuid>,
     changes: TicketChanges,
 }
@@ -396,18 +490,42 @@ pub struct BulkResult {
     failures: Vec<BulkTicketError>,
 }
 
+/// A file part: bytes of any kind, so no JSON type.
+fn file_part() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+        .content_media_type("application/octet-stream")
+        .description(Some("The file."))
+        .build()
+}
+
+/// The form of an upload: the optional `isPrivate`, then `file`, last. No other fields.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UploadForm {
+    #[schema(schema_with = file_part)]
+    pub file: Vec<u8>,
+    /// An internal attachment (agents only).
+    #[schema(nullable = false)]
+    pub is_private: Option<bool>,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QueueInput {
+    #[schema(schema_with = patterns::queue_name)]
     name: String,
     #[serde(default)]
+    #[schema(schema_with = patterns::queue_description)]
     description: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QueueChanges {
+    #[schema(schema_with = patterns::queue_name_or_null)]
     name: Option<String>,
+    #[schema(schema_with = patterns::queue_description_or_null)]
     description: Option<String>,
     archived: Option<bool>,
 }
@@ -419,15 +537,15 @@ pub struct QueueChanges {
 pub struct TicketQuery {
     /// Only tickets I requested.
     mine: Option<bool>,
-    /// Statuses, comma-separated; `active` means new, open, in_progress and waiting_on_user.
+    #[param(schema_with = patterns::status_filter)]
     status: Option<String>,
-    /// Kinds: incident, service_request, task.
+    #[param(schema_with = patterns::kind_filter)]
     kind: Option<String>,
-    /// Priorities: P1–P4.
+    #[param(schema_with = patterns::priority_filter)]
     priority: Option<String>,
-    /// A queue id, or `none`.
+    #[param(schema_with = patterns::queue_filter)]
     queue: Option<String>,
-    /// An agent's user id, `me`, or `none`.
+    #[param(schema_with = patterns::assignee_filter)]
     assignee: Option<String>,
     /// A requester's user id.
     requester: Option<Uuid>,
@@ -437,10 +555,13 @@ pub struct TicketQuery {
     updated_to: Option<DateTime<Utc>>,
     /// Text in the subject or number.
     q: Option<String>,
-    /// -updated (default), updated, -created, created, priority.
+    /// Default `-updated`.
+    #[param(value_type = Option<TicketSort>, inline)]
     sort: Option<String>,
+    /// `nextCursor` of the previous page.
     cursor: Option<String>,
-    /// 1–200, default 25.
+    /// Default 25.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
 }
 
@@ -672,8 +793,8 @@ async fn portal_create(
 /// Report an incident (as the caller).
 #[utoipa::path(post, path = "/v1/portal/incidents", tag = "portal", security(("bearer" = [])),
     request_body = PortalTicketInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
-    responses((status = 201, body = Ticket), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,200}$", description = "Retry-safe key: 1–200 visible ASCII characters")),
+    responses((status = 201, body = Ticket, headers(("ETag" = String, description = "The ticket's version, for `If-Match`"))), BadRequest, Unauthenticated, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed))]
 pub async fn portal_incident(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -686,8 +807,8 @@ pub async fn portal_incident(
 /// Ask for something (a generic service request, as the caller).
 #[utoipa::path(post, path = "/v1/portal/requests", tag = "portal", security(("bearer" = [])),
     request_body = PortalTicketInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
-    responses((status = 201, body = Ticket), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,200}$", description = "Retry-safe key: 1–200 visible ASCII characters")),
+    responses((status = 201, body = Ticket, headers(("ETag" = String, description = "The ticket's version, for `If-Match`"))), BadRequest, Unauthenticated, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed))]
 pub async fn portal_request(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -699,7 +820,7 @@ pub async fn portal_request(
 
 /// The caller's tickets (requesters always get only their own).
 #[utoipa::path(get, path = "/v1/portal/tickets", tag = "portal", security(("bearer" = [])), params(TicketQuery),
-    responses((status = 200, body = TicketList), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketList), Unauthenticated, ValidationFailed))]
 pub async fn portal_tickets(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -724,7 +845,7 @@ async fn list(
 
 /// Tickets with filters, sort and cursor pagination (requesters: their own only).
 #[utoipa::path(get, path = "/v1/tickets", tag = "tickets", security(("bearer" = [])), params(TicketQuery),
-    responses((status = 200, body = TicketList), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketList), Unauthenticated, ValidationFailed))]
 pub async fn list_tickets(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -736,8 +857,8 @@ pub async fn list_tickets(
 
 /// Open a ticket of any kind (agents may set queue, requester, priority override, parent).
 #[utoipa::path(post, path = "/v1/tickets", tag = "tickets", security(("bearer" = [])), request_body = TicketInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
-    responses((status = 201, body = Ticket), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,200}$", description = "Retry-safe key: 1–200 visible ASCII characters")),
+    responses((status = 201, body = Ticket, headers(("ETag" = String, description = "The ticket's version, for `If-Match`"))), BadRequest, Unauthenticated, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed))]
 pub async fn create_ticket(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -770,8 +891,15 @@ pub async fn create_ticket(
 
 /// One ticket, by id or number (`INC-000042`). Sends an `ETag`; `If-None-Match` gives 304.
 #[utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Ticket id or number")),
-    responses((status = 200, body = Ticket), (status = 304, description = "Not modified"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(
+        ("id" = String, Path, description = "Ticket id or number, e.g. `INC-000042`"),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier GET")
+    ),
+    responses(
+        (status = 200, body = Ticket, headers(("ETag" = String, description = "The ticket's version, for `If-Match`"))),
+        (status = 304, description = "Not modified", headers(("ETag" = String, description = "The ticket's version, for `If-Match`"))),
+        Unauthenticated, NotFound
+    ))]
 pub async fn get_ticket(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -806,7 +934,11 @@ fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
 /// Change a ticket. Needs `If-Match` with its ETag: 428 without, 412 when it changed meanwhile.
 #[utoipa::path(patch, path = "/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])), request_body = TicketChanges,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag from GET")),
-    responses((status = 200, body = Ticket), (status = 412, body = Problem, content_type = "application/problem+json"), (status = 428, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(
+        (status = 200, body = Ticket, headers(("ETag" = String, description = "The ticket's version, for `If-Match`"))),
+        BadRequest, Unauthenticated, Forbidden, NotFound, PreconditionFailed, PayloadTooLarge,
+        UnsupportedMediaType, ValidationFailed, PreconditionRequired
+    ))]
 pub async fn update_ticket(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -835,7 +967,14 @@ fn stale_to_412(e: catalyst_app::AppError) -> ApiError {
 
 /// Change many tickets at once, all or nothing; failures are listed per ticket.
 #[utoipa::path(post, path = "/v1/tickets/bulk", tag = "tickets", security(("bearer" = [])), request_body = BulkInput,
-    responses((status = 200, body = BulkResult), (status = 422, body = BulkResult)))]
+    responses(
+        (status = 200, body = BulkResult),
+        BadRequest, Unauthenticated, Forbidden, PayloadTooLarge, UnsupportedMediaType,
+        (status = 422, description = "Per ticket failures (nothing changed), or invalid input", content(
+            (BulkResult = "application/json"),
+            (Problem = "application/problem+json")
+        ))
+    ))]
 pub async fn bulk(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -874,8 +1013,8 @@ pub async fn bulk(
 
 /// Reply publicly, or (agents) add an internal note.
 #[utoipa::path(post, path = "/v1/tickets/{id}/comments", tag = "tickets", security(("bearer" = [])), request_body = CommentInput,
-    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
-    responses((status = 201, body = Comment), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,200}$", description = "Retry-safe key: 1–200 visible ASCII characters")),
+    responses((status = 201, body = Comment), BadRequest, Unauthenticated, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, NotFound))]
 pub async fn add_comment(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -894,7 +1033,7 @@ pub async fn add_comment(
 
 /// The conversation (requesters never get internal notes).
 #[utoipa::path(get, path = "/v1/tickets/{id}/comments", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<Comment>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<Comment>), Unauthenticated, NotFound))]
 pub async fn list_comments(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -913,7 +1052,7 @@ pub async fn list_comments(
 
 /// Field-by-field history.
 #[utoipa::path(get, path = "/v1/tickets/{id}/history", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<HistoryItem>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<HistoryItem>), Unauthenticated, NotFound))]
 pub async fn history(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -930,11 +1069,15 @@ pub async fn history(
     ))
 }
 
-/// Upload a file (multipart field `file`; optional field `isPrivate=true` for agents).
-/// Larger than `FILE_MAX_MB` → 413; executables and scripts → 415.
+/// Upload a file: multipart field `file`, last, after the optional `isPrivate=true` (agents).
+/// Larger than `FILE_MAX_MB` → 413; executables and scripts → 415; other fields → 422.
 #[utoipa::path(post, path = "/v1/tickets/{id}/attachments", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "field `file`, optional field `isPrivate`"),
-    responses((status = 201, body = Attachment), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json")))]
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = Attachment),
+        BadRequest, Unauthenticated, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType,
+        ValidationFailed
+    ))]
 pub async fn upload(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -942,36 +1085,99 @@ pub async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "ticket")?;
-    let mut multipart = multipart
+    let multipart = multipart
         .map_err(|e| ApiError::new(ErrorCode::UnsupportedMediaType).detail(e.body_text()))?;
     let max = s.config.file_max_mb * 1024 * 1024;
+    // The file streams into storage while the form is read. Its stream only ends once
+    // the rest of the form checked out, so a bad form stores nothing.
+    let (meta_tx, meta_rx) = oneshot::channel::<(String, bool)>();
+    let (bytes_tx, bytes_rx) = mpsc::channel::<std::io::Result<Bytes>>(1);
+    let store = async {
+        let (filename, is_private) = meta_rx.await.ok()?;
+        Some(
+            s.app
+                .add_attachment(&a, id, &filename, is_private, bytes_rx, max)
+                .await,
+        )
+    };
+    let (form, stored) = tokio::join!(read_upload_form(multipart, meta_tx, bytes_tx), store);
+    form?;
+    match stored {
+        Some(att) => Ok((StatusCode::CREATED, Json(Attachment::from(att?))).into_response()),
+        None => Err(ApiError {
+            errors: vec![FieldError::new(
+                "file",
+                "required",
+                "send the file in a multipart field named file",
+            )],
+            ..ApiError::new(ErrorCode::ValidationFailed)
+        }),
+    }
+}
+
+/// Reads an upload form: the optional `isPrivate`, then `file`, which must come last.
+/// Sends the file's name and privacy to `meta`, then its content to `bytes`. A form error
+/// is also sent down `bytes` (when the file has started), so that it is not stored.
+async fn read_upload_form(
+    mut multipart: Multipart,
+    meta: oneshot::Sender<(String, bool)>,
+    mut bytes: mpsc::Sender<std::io::Result<Bytes>>,
+) -> Result<(), ApiError> {
+    let invalid = |field: &'static str, code: &'static str, message: &str| ApiError {
+        errors: vec![FieldError::new(field, code, message)],
+        ..ApiError::new(ErrorCode::ValidationFailed)
+    };
     let mut is_private = false;
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
             Some("isPrivate") => {
-                let v = field.text().await.map_err(multipart_error)?;
-                is_private = matches!(v.trim(), "true" | "1" | "on");
+                is_private = match field.text().await.map_err(multipart_error)?.trim() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid("isPrivate", "format", "must be true or false")),
+                };
             }
             Some("file") => {
                 let filename = field.file_name().unwrap_or("file").to_string();
-                let stream = field.map_err(|e| std::io::Error::other(e.body_text()));
-                let att = s
-                    .app
-                    .add_attachment(&a, id, &filename, is_private, Box::pin(stream), max)
-                    .await?;
-                return Ok((StatusCode::CREATED, Json(Attachment::from(att))).into_response());
+                if meta.send((filename, is_private)).is_err() {
+                    return Ok(());
+                }
+                let error = loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            if bytes.send(Ok(chunk)).await.is_err() {
+                                // Storing failed already; that error is the answer.
+                                return Ok(());
+                            }
+                        }
+                        Ok(None) => {
+                            drop(field);
+                            break match multipart.next_field().await {
+                                Ok(None) => return Ok(()),
+                                Ok(Some(_)) => invalid(
+                                    "file",
+                                    "not_last",
+                                    "send the file last, after isPrivate",
+                                ),
+                                Err(e) => multipart_error(e),
+                            };
+                        }
+                        Err(e) => break multipart_error(e),
+                    }
+                };
+                let _ = bytes
+                    .send(Err(std::io::Error::other("the upload form is invalid")))
+                    .await;
+                return Err(error);
             }
-            _ => {}
+            Some(other) => {
+                let message = format!("unknown field {other:?}: send isPrivate and file");
+                return Err(invalid("form", "unknown", &message));
+            }
+            None => return Err(invalid("form", "unknown", "every field needs a name")),
         }
     }
-    Err(ApiError {
-        errors: vec![FieldError::new(
-            "file",
-            "required",
-            "send the file in a multipart field named file",
-        )],
-        ..ApiError::new(ErrorCode::ValidationFailed)
-    })
+    Ok(())
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
@@ -984,7 +1190,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 
 /// Files on a ticket (requesters do not get private ones).
 #[utoipa::path(get, path = "/v1/tickets/{id}/attachments", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<Attachment>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<Attachment>), Unauthenticated, NotFound))]
 pub async fn list_attachments(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -1003,7 +1209,10 @@ pub async fn list_attachments(
 
 /// Redirects (303) to a short-lived signed download URL.
 #[utoipa::path(get, path = "/v1/attachments/{id}", tag = "tickets", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 303, description = "Location: the signed URL"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses(
+        (status = 303, description = "To the signed URL", headers(("Location" = String, description = "The signed URL"))),
+        Unauthenticated, NotFound
+    ))]
 pub async fn download(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -1022,7 +1231,7 @@ pub async fn download(
 
 /// Queues with open-ticket counts (agents).
 #[utoipa::path(get, path = "/v1/queues", tag = "queues", security(("bearer" = [])),
-    responses((status = 200, body = QueueList), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = QueueList), Unauthenticated, Forbidden))]
 pub async fn list_queues(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -1036,7 +1245,7 @@ pub async fn list_queues(
 
 /// Create a queue (admins).
 #[utoipa::path(post, path = "/v1/queues", tag = "queues", security(("bearer" = [])), request_body = QueueInput,
-    responses((status = 201, body = Queue), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = Queue), BadRequest, Unauthenticated, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed))]
 pub async fn create_queue(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -1051,7 +1260,7 @@ pub async fn create_queue(
 
 /// Rename, describe or archive a queue (admins).
 #[utoipa::path(patch, path = "/v1/queues/{id}", tag = "queues", security(("bearer" = [])), request_body = QueueChanges, params(("id" = Uuid, Path)),
-    responses((status = 200, body = Queue), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Queue), BadRequest, Unauthenticated, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, NotFound))]
 pub async fn update_queue(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -1079,12 +1288,27 @@ pub async fn update_queue(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TicketSettingsBody {
     /// Resolved tickets close by themselves after this many days (1–365; default 7).
+    #[serde(deserialize_with = "json_integer")]
+    #[schema(minimum = 1, maximum = 365)]
     auto_close_days: i32,
+}
+
+/// An `i32`, also when written with a zero fraction (`7.0`): JSON counts that as an integer.
+fn json_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 2f64.powi(53))
+                .map(|f| f as i64)
+        })
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a 32-bit integer")))
 }
 
 /// Ticket workflow settings of the tenant (agents read, admins change).
 #[utoipa::path(get, path = "/v1/settings/tickets", tag = "queues", security(("bearer" = [])),
-    responses((status = 200, body = TicketSettingsBody), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketSettingsBody), Unauthenticated, Forbidden))]
 pub async fn get_settings(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -1097,7 +1321,10 @@ pub async fn get_settings(
 
 /// Change the ticket workflow settings (admins).
 #[utoipa::path(put, path = "/v1/settings/tickets", tag = "queues", security(("bearer" = [])), request_body = TicketSettingsBody,
-    responses((status = 200, body = TicketSettingsBody), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses(
+        (status = 200, body = TicketSettingsBody),
+        BadRequest, Unauthenticated, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+    ))]
 pub async fn put_settings(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
