@@ -59,19 +59,23 @@ PY
 }
 
 mix() {
-  local conns=$1 secs=$2 dir="$WORK/run-$1"
+  local conns=$1 secs=$2 dir="$WORK/run-$1" pids
   mkdir -p "$dir"
   oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.5)" --output-format json -H "Authorization: Bearer $REQ" \
     "$BASE/v1/portal/tickets?mine=true&status=open" >"$dir/list.json" &
+  pids=($!)
   oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.2)" --output-format json -m POST -H "Authorization: Bearer $REQ" \
     -T application/json -d '{"subject":"VPN down","description":"mixed load","impact":"medium","urgency":"low"}' \
     "$BASE/v1/portal/incidents" >"$dir/create.json" &
+  pids+=($!)
   oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.2)" --output-format json -H "Authorization: Bearer $AGENT" \
     "$BASE/v1/tickets?q=vpn&limit=25" >"$dir/search.json" &
+  pids+=($!)
   oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.1)" --output-format json -m POST -H "Authorization: Bearer $AGENT" \
     -T application/json -d '{"body":"Looking into it","isPrivate":true}' \
     "$BASE/v1/tickets/$TICKET/comments" >"$dir/comment.json" &
-  wait %1 %2 %3 %4 2>/dev/null || wait
+  pids+=($!)
+  wait "${pids[@]}"
   stats "$dir/list.json" "$dir/create.json" "$dir/search.json" "$dir/comment.json"
 }
 
