@@ -1,0 +1,1 @@
+//! Catalyst ITSM: email (MIME parsing and building, threading, reply stripping, SMTP, IMAP)

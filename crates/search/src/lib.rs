@@ -1,0 +1,1 @@
+//! Catalyst ITSM: full-text search (Tantivy index, typo tolerance, synonyms)
