@@ -755,7 +755,7 @@ fn bad_query(e: axum::extract::rejection::QueryRejection) -> ApiError {
     ApiError::new(ErrorCode::ValidationFailed).detail(e.body_text())
 }
 
-fn parse_id(s: &str, what: &'static str) -> Result<Uuid, ApiError> {
+pub(crate) fn parse_id(s: &str, what: &'static str) -> Result<Uuid, ApiError> {
     s.parse()
         .map_err(|_| ApiError::new(ErrorCode::NotFound).detail(format!("{what} not found")))
 }
