@@ -109,6 +109,26 @@ fn new_york_spring_forward_and_fall_back() {
     assert!(cal.is_open(utc(2024, 11, 3, 5, 30))); // 01:30 EDT
     assert!(cal.is_open(utc(2024, 11, 3, 6, 30))); // 01:30 EST
     assert!(!cal.is_open(utc(2024, 11, 3, 11, 0)));
+
+    // Boundaries inside the repeated hour: a start maps to its first occurrence, an end
+    // to its second, so both intervals last 2 h 30 min on the fall-back day.
+    let ny = chrono_tz::America::New_York;
+    for (from, to) in [(t(0, 0), t(1, 30)), (t(1, 30), t(3, 0))] {
+        let cal = Calendar::from_parts(
+            ny,
+            vec![OpeningInterval::from_times(Weekday::Sun, from, to)],
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(
+            sunday_total(&cal, date(2024, 11, 3)),
+            hours(2) + Duration::minutes(30)
+        );
+        assert_eq!(
+            sunday_total(&cal, date(2024, 11, 10)),
+            hours(1) + Duration::minutes(30)
+        );
+    }
 }
 
 #[test]
@@ -760,4 +780,30 @@ fn ics_malformed_input_is_a_clear_error() {
         err.to_string().contains("DTEND must be after DTSTART"),
         "{err}"
     );
+}
+
+/// 100,000 due-date computations of up to two weeks of office hours. Timed only in
+/// optimised builds (`cargo test --release`), where they must take well under a second.
+#[test]
+fn many_calls_are_fast() {
+    let berlin = chrono_tz::Europe::Berlin;
+    let cal = office(berlin, christmas());
+    let start = at(berlin, 2024, 10, 1, 8, 0);
+    let began = std::time::Instant::now();
+    let mut last = start;
+    for i in 0..100_000i64 {
+        let s = start + Duration::minutes(i * 7);
+        let due = cal
+            .add_business_time(s, Duration::minutes(1 + i % (80 * 60)))
+            .unwrap();
+        last = last.max(due);
+    }
+    let took = began.elapsed();
+    assert!(last > start);
+    if !cfg!(debug_assertions) {
+        assert!(
+            took < std::time::Duration::from_millis(700),
+            "took {took:?}"
+        );
+    }
 }
