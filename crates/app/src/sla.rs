@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use catalyst_domain::calendar::{Calendar, CalendarSpec, Holiday, holidays_from_ics};
 use catalyst_domain::sla::{
-    self as dsla, ClockStatus, Metric, SlaEvent, SlaEventKind, SlaState, SlaTargets, TimerKind,
+    self as dsla, ClockStatus, Metric, SlaEvent, SlaEventKind, SlaState, SlaTargets,
 };
 use catalyst_domain::{FieldError, Permission, Priority, Status, TenantId, TicketKind, UserId};
 use catalyst_store::Scope;
@@ -191,7 +191,10 @@ pub fn summary(s: &SlaState) -> (Option<String>, Option<DateTime<Utc>>) {
 }
 
 /// The policy that applies to a ticket: the first enabled match by position.
-fn matching<'a>(policies: &'a [sla_policy::Model], t: &ticket::Model) -> Option<&'a sla_policy::Model> {
+fn matching<'a>(
+    policies: &'a [sla_policy::Model],
+    t: &ticket::Model,
+) -> Option<&'a sla_policy::Model> {
     policies.iter().find(|p| {
         let kinds = strings(&p.kinds);
         let prios = strings(&p.priorities);
@@ -244,10 +247,7 @@ fn to_event(m: &catalyst_store::entity::ticket_sla_event::Model) -> Option<SlaEv
 /// Keys of the notifications already sent for a ticket (`first_response:due_soon`, …),
 /// kept in the clock row's targets JSON under `notified`.
 fn notified(c: &ticket_sla::Model) -> Vec<String> {
-    c.targets
-        .get("notified")
-        .map(strings)
-        .unwrap_or_default()
+    c.targets.get("notified").map(strings).unwrap_or_default()
 }
 
 fn metric_key(m: Metric) -> &'static str {
@@ -323,7 +323,9 @@ impl App {
                 }
             }
             (Some(b), Some(c)) => {
-                if c.policy_id != policy.map(|p| p.id) || targets_of(old_policy) != targets_of(policy) {
+                if c.policy_id != policy.map(|p| p.id)
+                    || targets_of(old_policy) != targets_of(policy)
+                {
                     evs.push(SlaEventKind::TargetsChanged {
                         targets: targets_of(policy),
                     });
@@ -573,12 +575,16 @@ impl App {
         let mut changes: Vec<(&'static str, Option<String>, Option<String>)> = Vec::new();
         let mut next = t.clone();
         if let Some(target) = p.escalate_priority.as_deref()
-            && let Ok(target) = Priority::parse(target)
-            && let Ok(current) = Priority::parse(&t.priority)
+            && let Ok(target) = target.parse::<Priority>()
+            && let Ok(current) = t.priority.parse::<Priority>()
             && target < current
         {
             next.priority = target.as_str().to_string();
-            changes.push(("priority", Some(t.priority.clone()), Some(next.priority.clone())));
+            changes.push((
+                "priority",
+                Some(t.priority.clone()),
+                Some(next.priority.clone()),
+            ));
         }
         if let Some(q) = p.escalate_queue_id
             && t.queue_id != Some(q)
@@ -599,7 +605,7 @@ impl App {
         let tenant = TenantId(t.tenant_id);
         let saved = catalyst_store::repo::tickets::update_if_version(
             db,
-            ticket::ActiveModel::from(next).reset_all(),
+            catalyst_store::sea_orm::ActiveModelTrait::reset_all(ticket::ActiveModel::from(next)),
             tenant,
             t.id,
             t.version,
@@ -719,10 +725,14 @@ impl App {
             return Err(FieldError::new("name", "length", "must be 1–80 characters").into());
         }
         let cal = Calendar::new(spec).map_err(|e| AppError::Validation(e.0))?;
-        let spec_json = serde_json::to_value(&cal).map_err(|e| AppError::Internal(e.to_string()))?;
+        let spec_json =
+            serde_json::to_value(&cal).map_err(|e| AppError::Internal(e.to_string()))?;
         let tenant = actor.tenant.id;
         let now = self.clock.now();
-        let tx = self.store.write(Scope::TenantUser(tenant, actor.user_id)).await?;
+        let tx = self
+            .store
+            .write(Scope::TenantUser(tenant, actor.user_id))
+            .await?;
         let (before, saved) = match id {
             None => {
                 let c = repo::insert_calendar(
@@ -736,8 +746,7 @@ impl App {
                         updated_at: now,
                     },
                 )
-                .await
-                .map_err(|e| AppError::from(catalyst_store::StoreError::from_insert_store(e, "name")))?;
+                .await?;
                 (None, c)
             }
             Some(id) => {
@@ -791,7 +800,9 @@ impl App {
             let Some(t) = catalyst_store::repo::tickets::get(db, tenant, c.ticket_id).await? else {
                 continue;
             };
-            let policy = c.policy_id.and_then(|pid| policies.iter().find(|p| p.id == pid));
+            let policy = c
+                .policy_id
+                .and_then(|pid| policies.iter().find(|p| p.id == pid));
             self.sla_refold(db, &t, policy, notified(&c)).await?;
             n += 1;
         }
@@ -816,14 +827,18 @@ impl App {
                 spec.holidays.push(h);
             }
         }
-        self.save_calendar(actor, Some(id), &current.name, spec).await?;
+        self.save_calendar(actor, Some(id), &current.name, spec)
+            .await?;
         Ok(n)
     }
 
     pub async fn delete_calendar(&self, actor: &Actor, id: Uuid) -> Result<()> {
         actor.require(Permission::ManageSettings)?;
         let tenant = actor.tenant.id;
-        let tx = self.store.write(Scope::TenantUser(tenant, actor.user_id)).await?;
+        let tx = self
+            .store
+            .write(Scope::TenantUser(tenant, actor.user_id))
+            .await?;
         let c = repo::calendar(&tx, tenant, id)
             .await?
             .ok_or(AppError::NotFound("calendar"))?;
@@ -879,10 +894,14 @@ impl App {
             errs.push(FieldError::new("name", "length", "must be 1–80 characters"));
         }
         if !(0..=10_000).contains(&i.position) {
-            errs.push(FieldError::new("position", "out_of_range", "must be 0–10000"));
+            errs.push(FieldError::new(
+                "position",
+                "out_of_range",
+                "must be 0–10000",
+            ));
         }
         for k in &i.kinds {
-            if TicketKind::parse(k).is_err() {
+            if k.parse::<TicketKind>().is_err() {
                 errs.push(FieldError::new(
                     "kinds",
                     "unknown",
@@ -891,8 +910,12 @@ impl App {
             }
         }
         for p in &i.priorities {
-            if Priority::parse(p).is_err() {
-                errs.push(FieldError::new("priorities", "unknown", "priorities are P1–P4"));
+            if p.parse::<Priority>().is_err() {
+                errs.push(FieldError::new(
+                    "priorities",
+                    "unknown",
+                    "priorities are P1–P4",
+                ));
             }
         }
         for (field, m) in [
@@ -902,7 +925,11 @@ impl App {
             if let Some(m) = m
                 && !(1..=525_600).contains(&m)
             {
-                errs.push(FieldError::new(field, "out_of_range", "must be 1–525600 minutes"));
+                errs.push(FieldError::new(
+                    field,
+                    "out_of_range",
+                    "must be 1–525600 minutes",
+                ));
             }
         }
         if i.first_response_minutes.is_none() && i.resolution_minutes.is_none() {
@@ -915,10 +942,14 @@ impl App {
         if let Some(d) = i.due_soon_percent
             && !(1..=99).contains(&d)
         {
-            errs.push(FieldError::new("dueSoonPercent", "out_of_range", "must be 1–99"));
+            errs.push(FieldError::new(
+                "dueSoonPercent",
+                "out_of_range",
+                "must be 1–99",
+            ));
         }
         for s in i.pause_statuses.iter().flatten() {
-            match Status::parse(s) {
+            match s.parse::<Status>() {
                 Ok(st) if !is_stopped(st.as_str()) => {}
                 _ => errs.push(FieldError::new(
                     "pauseStatuses",
@@ -928,21 +959,36 @@ impl App {
             }
         }
         if let Some(p) = &i.escalate_priority
-            && Priority::parse(p).is_err()
+            && p.parse::<Priority>().is_err()
         {
-            errs.push(FieldError::new("escalatePriority", "unknown", "must be P1–P4"));
+            errs.push(FieldError::new(
+                "escalatePriority",
+                "unknown",
+                "must be P1–P4",
+            ));
         }
-        for (field, q) in [("queueId", i.queue_id), ("escalateQueueId", i.escalate_queue_id)] {
+        for (field, q) in [
+            ("queueId", i.queue_id),
+            ("escalateQueueId", i.escalate_queue_id),
+        ] {
             if let Some(q) = q
                 && queues_repo::get(db, tenant, q).await?.is_none()
             {
-                errs.push(FieldError::new(field, "unknown", "no such queue in this workspace"));
+                errs.push(FieldError::new(
+                    field,
+                    "unknown",
+                    "no such queue in this workspace",
+                ));
             }
         }
         if let Some(c) = i.calendar_id
             && repo::calendar(db, tenant, c).await?.is_none()
         {
-            errs.push(FieldError::new("calendarId", "unknown", "no such calendar in this workspace"));
+            errs.push(FieldError::new(
+                "calendarId",
+                "unknown",
+                "no such calendar in this workspace",
+            ));
         }
         if errs.is_empty() {
             Ok(())
@@ -962,18 +1008,23 @@ impl App {
         actor.require(Permission::ManageSettings)?;
         let tenant = actor.tenant.id;
         let now = self.clock.now();
-        let tx = self.store.write(Scope::TenantUser(tenant, actor.user_id)).await?;
+        let tx = self
+            .store
+            .write(Scope::TenantUser(tenant, actor.user_id))
+            .await?;
         self.check_policy(&tx, tenant, &i).await?;
-        let mut dedup = |v: Vec<String>| {
+        let dedup = |v: Vec<String>| {
             let mut v = v;
             v.sort();
             v.dedup();
             json!(v)
         };
-        let pause = i
-            .pause_statuses
-            .clone()
-            .unwrap_or_else(|| DEFAULT_PAUSE_STATUSES.iter().map(|s| s.to_string()).collect());
+        let pause = i.pause_statuses.clone().unwrap_or_else(|| {
+            DEFAULT_PAUSE_STATUSES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        });
         let model = |pid: Uuid, created: DateTime<Utc>| sla_policy::Model {
             id: pid,
             tenant_id: tenant.0,
@@ -1035,7 +1086,10 @@ impl App {
     pub async fn delete_sla_policy(&self, actor: &Actor, id: Uuid) -> Result<()> {
         actor.require(Permission::ManageSettings)?;
         let tenant = actor.tenant.id;
-        let tx = self.store.write(Scope::TenantUser(tenant, actor.user_id)).await?;
+        let tx = self
+            .store
+            .write(Scope::TenantUser(tenant, actor.user_id))
+            .await?;
         let p = repo::policy(&tx, tenant, id)
             .await?
             .ok_or(AppError::NotFound("SLA policy"))?;
@@ -1064,9 +1118,4 @@ fn status_name(s: &ClockStatus) -> &'static str {
         ClockStatus::Paused => "paused",
         ClockStatus::Stopped { .. } => "stopped",
     }
-}
-
-#[allow(dead_code)]
-fn timer_label(k: TimerKind) -> String {
-    k.to_string()
 }

@@ -650,6 +650,7 @@ impl App {
             )
             .await?;
         }
+        self.sla_sync(&tx, None, &t).await?;
         self.record(
             &tx,
             Change {
@@ -895,6 +896,7 @@ impl App {
         changes: &[(&'static str, String, String)],
         reason: Option<String>,
     ) -> Result<()> {
+        self.sla_sync(db, Some(before), after).await?;
         let who = Who::from(actor);
         for (field, old, new) in changes {
             let r = if *field == "priority" {
@@ -1132,6 +1134,8 @@ impl App {
         if !changed.is_empty() {
             self.record_changes(&tx, actor, &t, &saved, &changed, None)
                 .await?;
+        } else {
+            self.sla_sync(&tx, Some(&t), &saved).await?;
         }
         self.record(
             &tx,
