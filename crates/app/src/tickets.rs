@@ -60,6 +60,10 @@ pub struct TicketView {
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// SLA summary (`running`, `due_soon`, `breached`, `paused`, `met`); agents only.
+    pub sla_state: Option<String>,
+    /// The next SLA deadline of a running clock; agents only.
+    pub sla_next_due_at: Option<DateTime<Utc>>,
 }
 
 /// A comment as its viewer may see it.
@@ -277,6 +281,7 @@ impl App {
             name: "(removed user)".into(),
             email: String::new(),
         };
+        let agent_view = actor.role.allows(Permission::UseAgentConsole);
         rows.into_iter()
             .map(|t| {
                 Ok(TicketView {
@@ -306,6 +311,8 @@ impl App {
                     first_response_at: t.first_response_at,
                     resolved_at: t.resolved_at,
                     closed_at: t.closed_at,
+                    sla_state: t.sla_state.filter(|_| agent_view),
+                    sla_next_due_at: t.sla_next_due_at.filter(|_| agent_view),
                 })
             })
             .collect::<std::result::Result<Vec<_>, FieldError>>()
