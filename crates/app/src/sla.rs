@@ -424,8 +424,9 @@ impl App {
         // One timer per ticket: the next due-soon or breach instant not yet announced.
         // A flag that is due but not announced yet (e.g. after downtime) fires at once.
         let pending_flag = [&state.first_response, &state.resolution].iter().any(|m| {
-            (m.due_soon && !notified.contains(&format!("{}:due_soon", metric_key(m.metric))))
-                || (m.breached && !notified.contains(&format!("{}:breach", metric_key(m.metric))))
+            let key = |flag: &str| format!("{}:{flag}", metric_key(m.metric));
+            (m.due_soon && !m.breached && !notified.contains(&key("due_soon")))
+                || (m.breached && !notified.contains(&key("breach")))
         });
         let next = if pending_flag {
             Some(now)
@@ -493,6 +494,12 @@ impl App {
                 ("breach", m.breached, "ticket.sla_breached"),
             ] {
                 let key = format!("{}:{flag}", metric_key(m.metric));
+                if flag == "due_soon" && m.breached && !sent.contains(&key) {
+                    // Past due soon straight into breach (e.g. after downtime): only the
+                    // breach is announced.
+                    sent.push(key);
+                    continue;
+                }
                 if !on || sent.contains(&key) {
                     continue;
                 }

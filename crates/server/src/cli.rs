@@ -52,6 +52,23 @@ enum Command {
     /// Demo and benchmark data.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// Inspect and retry background jobs (notifications, SLA timers, …).
+    #[command(subcommand)]
+    Jobs(JobsCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsCmd {
+    /// Queue depth, and with `--dead` the jobs that ran out of attempts.
+    List {
+        #[arg(long)]
+        dead: bool,
+    },
+    /// Put a dead job back in the queue, due now.
+    Retry {
+        #[arg(value_name = "JOB_ID")]
+        id: uuid::Uuid,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -343,6 +360,35 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "created {tickets} tickets in {secs:.1} s ({:.0}/s)",
                 tickets as f64 / secs.max(0.001)
             );
+        }
+        Command::Jobs(JobsCmd::List { dead }) => {
+            let app = open(&cfg).await?;
+            let s = app.job_stats().await?;
+            println!(
+                "pending {} (due now {}), running {}, dead {}",
+                s.pending, s.due, s.running, s.dead
+            );
+            if let Some(oldest) = s.oldest_due {
+                println!("oldest due job was due at {}", oldest.to_rfc3339());
+            }
+            if dead {
+                for (tenant, j) in app.dead_jobs_all(1000).await? {
+                    println!(
+                        "{}\t{}\ttenant {}\tattempts {}/{}\t{}",
+                        j.id,
+                        j.kind,
+                        tenant.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                        j.attempts,
+                        j.max_attempts,
+                        j.last_error.unwrap_or_default().replace('\n', " ")
+                    );
+                }
+            }
+        }
+        Command::Jobs(JobsCmd::Retry { id }) => {
+            let app = open(&cfg).await?;
+            app.retry_job_any(id).await?;
+            println!("job {id} queued again");
         }
         Command::Audit(AuditCmd::Verify { tenant }) => {
             let app = open(&cfg).await?;

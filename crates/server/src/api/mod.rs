@@ -16,6 +16,7 @@ use catalyst_domain::Role;
 pub mod notify;
 pub mod patterns;
 pub mod problems;
+pub mod sla;
 pub mod tickets;
 
 use axum::extract::DefaultBodyLimit;
@@ -79,6 +80,16 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::list_queues, tickets::create_queue))
         .routes(routes!(tickets::update_queue))
         .routes(routes!(tickets::get_settings, tickets::put_settings))
+        .routes(routes!(sla::list_calendars, sla::create_calendar))
+        .routes(routes!(
+            sla::get_calendar,
+            sla::put_calendar,
+            sla::delete_calendar
+        ))
+        .routes(routes!(sla::import_holidays))
+        .routes(routes!(sla::list_policies, sla::create_policy))
+        .routes(routes!(sla::put_policy, sla::delete_policy))
+        .routes(routes!(sla::ticket_sla))
         .routes(routes!(notify::list))
         .routes(routes!(notify::mark_read))
         .routes(routes!(notify::stream))
