@@ -620,6 +620,8 @@ impl App {
                 first_response_at: Set(None),
                 resolved_at: Set(None),
                 closed_at: Set(None),
+                sla_state: Set(None),
+                sla_next_due_at: Set(None),
             },
         )
         .await?;
