@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod mail;
 pub mod markdown;
 pub mod members;
 pub mod passwords;
@@ -60,6 +61,7 @@ pub struct App {
     pub(crate) throttle: Arc<throttle::Throttle>,
     pub(crate) blobs: Option<catalyst_store::blob::BlobStore>,
     pub(crate) token_cache: Arc<auth::TokenCache>,
+    pub(crate) mail: Arc<mail::MailConfig>,
 }
 
 impl App {
@@ -71,6 +73,7 @@ impl App {
             throttle: Arc::new(throttle::Throttle::default()),
             blobs: None,
             token_cache: Arc::new(auth::TokenCache::default()),
+            mail: Arc::new(mail::MailConfig::default()),
         }
     }
 

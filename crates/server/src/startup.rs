@@ -49,7 +49,55 @@ pub fn app(store: Store, config: &Config) -> anyhow::Result<App> {
             ..AppSettings::default()
         },
     );
-    Ok(app.with_blobs(blobs(config)?))
+    Ok(app
+        .with_blobs(blobs(config)?)
+        .with_mail(mail_config(config)?))
+}
+
+/// Email settings of the process: transport, default sender, links, limits.
+pub fn mail_config(config: &Config) -> anyhow::Result<catalyst_app::mail::MailConfig> {
+    use crate::config::EmailProvider;
+    catalyst_mail::install_crypto_provider();
+    let transport = match config.email.provider {
+        EmailProvider::File => catalyst_app::mail::MailConfig::outbox(&config.data_dir),
+        EmailProvider::Log => catalyst_mail::Transport::Log,
+        EmailProvider::Smtp => {
+            let security = config.email.smtp_security;
+            let port = config.email.smtp_port.unwrap_or(match security {
+                catalyst_mail::Security::Tls => 465,
+                catalyst_mail::Security::Starttls => 587,
+                catalyst_mail::Security::None => 25,
+            });
+            catalyst_mail::Transport::smtp(&catalyst_mail::SmtpSettings {
+                host: config.email.smtp_host.clone().unwrap_or_default(),
+                port,
+                security,
+                username: config.email.smtp_username.clone(),
+                password: config
+                    .email
+                    .smtp_password
+                    .as_ref()
+                    .map(|p| p.expose().to_string()),
+                ca_pem: None,
+                timeout: Duration::from_secs(30),
+            })
+            .context("SMTP settings")?
+        }
+    };
+    let domain = config
+        .email
+        .from
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_else(|| "localhost".into());
+    Ok(catalyst_app::mail::MailConfig {
+        transport,
+        default_from: config.email.from.clone(),
+        message_id_domain: domain,
+        web_base_url: config.web_base_url.clone(),
+        max_attachment_bytes: config.file_max_mb * 1024 * 1024,
+        max_message_bytes: 40 * 1024 * 1024,
+    })
 }
 
 /// The attachment store named by the configuration.
@@ -135,6 +183,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     eprintln!("Catalyst is listening on http://{addr}");
 
     let workers = spawn_workers(app.clone());
+    let mail_workers = spawn_mail_workers(app.clone(), config.email.imap_poll_secs);
     let router = http::router(state(app, config));
     axum::serve(
         listener,
@@ -144,6 +193,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     .await
     .context("serving HTTP")?;
     workers.abort();
+    mail_workers.abort();
     tracing::info!("Catalyst stopped");
     Ok(())
 }
@@ -182,6 +232,35 @@ fn spawn_workers(app: App) -> tokio::task::JoinHandle<()> {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "closing resolved tickets failed"),
+            }
+        }
+    })
+}
+
+/// Email background work: polls tenant mailboxes every `poll_secs`, and delivers queued
+/// notifications (`mail.send` jobs) every few seconds until the general job dispatcher
+/// takes them over.
+fn spawn_mail_workers(app: App, poll_secs: u64) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let worker = format!("mail-{}", uuid::Uuid::now_v7().simple());
+        let mut send_tick = tokio::time::interval(Duration::from_secs(5));
+        let mut poll_tick = tokio::time::interval(Duration::from_secs(poll_secs));
+        loop {
+            tokio::select! {
+                _ = send_tick.tick() => {
+                    match app.run_mail_jobs(&worker, 100).await {
+                        Ok((sent, failed)) if sent + failed > 0 => {
+                            tracing::info!(sent, failed, "mail jobs run");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "running mail jobs failed"),
+                    }
+                }
+                _ = poll_tick.tick() => {
+                    if let Err(e) = app.poll_all_imap(50).await {
+                        tracing::warn!(error = %e, "IMAP polling failed");
+                    }
+                }
             }
         }
     })
