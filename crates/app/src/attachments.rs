@@ -210,7 +210,7 @@ impl App {
             },
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(a.into())
     }
 

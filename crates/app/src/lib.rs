@@ -8,11 +8,14 @@ pub mod auth;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod members;
+pub mod notify;
 pub mod passwords;
 pub mod queues;
+pub mod sla;
 pub mod tenants;
 mod throttle;
 pub mod tickets;
@@ -61,6 +64,8 @@ pub struct App {
     pub(crate) throttle: Arc<throttle::Throttle>,
     pub(crate) blobs: Option<catalyst_store::blob::BlobStore>,
     pub(crate) token_cache: Arc<auth::TokenCache>,
+    pub(crate) jobs: Arc<jobs::JobsSignal>,
+    pub(crate) live: tokio::sync::broadcast::Sender<notify::LiveSignal>,
     pub(crate) mail: Arc<mail::MailConfig>,
 }
 
@@ -73,6 +78,8 @@ impl App {
             throttle: Arc::new(throttle::Throttle::default()),
             blobs: None,
             token_cache: Arc::new(auth::TokenCache::default()),
+            jobs: Arc::new(jobs::JobsSignal::default()),
+            live: tokio::sync::broadcast::channel(256).0,
             mail: Arc::new(mail::MailConfig::default()),
         }
     }

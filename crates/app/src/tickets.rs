@@ -685,7 +685,7 @@ impl App {
         self.remember(&tx, actor, idem.as_ref(), "ticket", t.id)
             .await?;
         let mut v = self.ticket_views(&tx, actor, vec![t]).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         v.pop()
             .map(|v| (v, true))
             .ok_or(AppError::NotFound("ticket"))
@@ -986,7 +986,7 @@ impl App {
         )
         .await?;
         let mut v = self.ticket_views(&tx, actor, vec![saved]).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         v.pop().ok_or(AppError::NotFound("ticket"))
     }
 
@@ -1046,7 +1046,7 @@ impl App {
             return Ok(Err(failures));
         }
         let views = self.ticket_views(&tx, actor, saved).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Ok(views))
     }
 
@@ -1193,7 +1193,7 @@ impl App {
         self.remember(&tx, actor, idem.as_ref(), "comment", c.id)
             .await?;
         let mut v = self.comment_views(&tx, vec![c]).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         v.pop()
             .map(|v| (v, true))
             .ok_or(AppError::NotFound("comment"))
@@ -1348,7 +1348,7 @@ impl App {
                     closed += 1;
                 }
             }
-            tx.commit().await?;
+            self.commit(tx).await?;
         }
         Ok(closed)
     }

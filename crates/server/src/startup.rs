@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -79,7 +78,7 @@ pub fn mail_config(config: &Config) -> anyhow::Result<catalyst_app::mail::MailCo
                     .as_ref()
                     .map(|p| p.expose().to_string()),
                 ca_pem: None,
-                timeout: Duration::from_secs(30),
+                timeout: std::time::Duration::from_secs(30),
             })
             .context("SMTP settings")?
         }
@@ -182,8 +181,11 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(%addr, "Catalyst is listening");
     eprintln!("Catalyst is listening on http://{addr}");
 
-    let workers = spawn_workers(app.clone());
-    let mail_workers = spawn_mail_workers(app.clone(), config.email.imap_poll_secs);
+    let mut workers = crate::workers::spawn(app.clone());
+    workers.push(crate::workers::spawn_imap_poller(
+        app.clone(),
+        config.email.imap_poll_secs,
+    ));
     let router = http::router(state(app, config));
     axum::serve(
         listener,
@@ -192,8 +194,9 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("serving HTTP")?;
-    workers.abort();
-    mail_workers.abort();
+    for w in workers {
+        w.abort();
+    }
     tracing::info!("Catalyst stopped");
     Ok(())
 }
@@ -213,57 +216,6 @@ fn print_demo(config: &Config, created: &[catalyst_app::demo::DemoAccount]) {
         eprintln!("  {:<10} {:<26} {}", a.role, a.email, a.password);
     }
     eprintln!("These passwords are shown only once.");
-}
-
-/// Periodic background work. Each task logs its own failures and keeps going.
-fn spawn_workers(app: App) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            match app.purge_expired_sessions().await {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
-            }
-            match app.auto_close_resolved().await {
-                Ok(n) if n > 0 => {
-                    tracing::info!(closed = n, "resolved tickets closed automatically")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "closing resolved tickets failed"),
-            }
-        }
-    })
-}
-
-/// Email background work: polls tenant mailboxes every `poll_secs`, and delivers queued
-/// notifications (`mail.send` jobs) every few seconds until the general job dispatcher
-/// takes them over.
-fn spawn_mail_workers(app: App, poll_secs: u64) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let worker = format!("mail-{}", uuid::Uuid::now_v7().simple());
-        let mut send_tick = tokio::time::interval(Duration::from_secs(5));
-        let mut poll_tick = tokio::time::interval(Duration::from_secs(poll_secs));
-        loop {
-            tokio::select! {
-                _ = send_tick.tick() => {
-                    match app.run_mail_jobs(&worker, 100).await {
-                        Ok((sent, failed)) if sent + failed > 0 => {
-                            tracing::info!(sent, failed, "mail jobs run");
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "running mail jobs failed"),
-                    }
-                }
-                _ = poll_tick.tick() => {
-                    if let Err(e) = app.poll_all_imap(50).await {
-                        tracing::warn!(error = %e, "IMAP polling failed");
-                    }
-                }
-            }
-        }
-    })
 }
 
 async fn shutdown_signal() {

@@ -329,10 +329,14 @@ impl From<catalyst_app::mail::TemplateView> for MailTemplate {
 }
 
 /// A template override: minijinja syntax; the HTML part is auto-escaped. Empty or absent
-/// parts use the default.
+/// parts use the default; all three empty removes the override.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailTemplateInput {
+    /// `ticket_created`, `agent_reply`, `requester_reply`, `resolved`, `sla_due_soon` or
+    /// `sla_breached`.
+    #[schema(example = "agent_reply")]
+    kind: String,
     #[schema(max_length = 65536)]
     subject: Option<String>,
     #[schema(max_length = 65536)]
@@ -358,38 +362,53 @@ pub async fn list_templates(
     ))
 }
 
-/// Override a notification template (admins). A template that does not compile or
-/// render is refused with the reason and line.
-#[utoipa::path(put, path = "/v1/admin/mail/templates/{kind}", tag = "email", security(("bearer" = [])),
-    params(("kind" = String, Path, description = "ticket_created, agent_reply, requester_reply, resolved, sla_due_soon or sla_breached")),
+/// Override a notification template, or remove the override by sending every part empty
+/// (admins). A template that does not compile or render is refused with the reason and
+/// line.
+#[utoipa::path(put, path = "/v1/admin/mail/templates", tag = "email", security(("bearer" = [])),
     request_body = MailTemplateInput,
-    responses((status = 200, body = MailTemplate), BadRequest, Unauthenticated, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed))]
+    responses((status = 200, body = MailTemplate), BadRequest, Unauthenticated, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed))]
 pub async fn save_template(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
-    Path(kind): Path<String>,
     body: HashedJson<MailTemplateInput>,
 ) -> Result<Json<MailTemplate>, ApiError> {
     let b = body.value;
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    if blank(&b.subject) && blank(&b.text) && blank(&b.html) {
+        s.app
+            .reset_mail_template(&a, &b.kind)
+            .await
+            .map_err(kind_error)?;
+        let all = s.app.mail_templates(&a).await?;
+        return all
+            .into_iter()
+            .find(|t| t.kind == b.kind)
+            .map(|t| Json(t.into()))
+            .ok_or_else(|| kind_error(catalyst_app::AppError::NotFound("template")));
+    }
     Ok(Json(
         s.app
-            .save_mail_template(&a, &kind, b.subject, b.text, b.html)
-            .await?
+            .save_mail_template(&a, &b.kind, b.subject, b.text, b.html)
+            .await
+            .map_err(kind_error)?
             .into(),
     ))
 }
 
-/// Remove a template override: the default applies again (admins).
-#[utoipa::path(delete, path = "/v1/admin/mail/templates/{kind}", tag = "email", security(("bearer" = [])),
-    params(("kind" = String, Path)),
-    responses((status = 204), Unauthenticated, Forbidden, NotFound))]
-pub async fn reset_template(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    Path(kind): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    s.app.reset_mail_template(&a, &kind).await?;
-    Ok(StatusCode::NO_CONTENT)
+/// An unknown template kind is a field error of the body.
+fn kind_error(e: catalyst_app::AppError) -> ApiError {
+    match e {
+        catalyst_app::AppError::NotFound(_) => ApiError {
+            errors: vec![catalyst_domain::FieldError::new(
+                "kind",
+                "unknown",
+                "must be ticket_created, agent_reply, requester_reply, resolved, sla_due_soon or sla_breached",
+            )],
+            ..ApiError::new(ErrorCode::ValidationFailed)
+        },
+        other => other.into(),
+    }
 }
 
 /// A quarantined inbound message.
