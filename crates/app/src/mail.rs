@@ -286,6 +286,11 @@ fn template_override(m: Option<mail_template::Model>) -> Option<TemplateOverride
     })
 }
 
+/// An address and a display name.
+type Person = (String, String);
+/// One message's `To` and `Cc`.
+type Batch = (Vec<Person>, Vec<String>);
+
 /// Recipients of one notification.
 struct Recipients {
     kind: TemplateKind,
@@ -770,7 +775,7 @@ impl App {
             address: a,
             name: None,
         });
-        let batches: Vec<(Vec<(String, String)>, Vec<String>)> = if recipients.separately {
+        let batches: Vec<Batch> = if recipients.separately {
             recipients
                 .to
                 .iter()
@@ -909,12 +914,10 @@ impl App {
                     TemplateKind::RequesterReply
                 }
             }
-            "ticket.updated" => {
-                if ev.payload.get("status").and_then(|v| v.as_str()) == Some("resolved") {
-                    TemplateKind::Resolved
-                } else {
-                    return Ok(None);
-                }
+            "ticket.updated"
+                if ev.payload.get("status").and_then(|v| v.as_str()) == Some("resolved") =>
+            {
+                TemplateKind::Resolved
             }
             "ticket.sla_due_soon" => TemplateKind::SlaDueSoon,
             "ticket.sla_breached" => TemplateKind::SlaBreached,
