@@ -291,6 +291,23 @@ type Person = (String, String);
 /// One message's `To` and `Cc`.
 type Batch = (Vec<Person>, Vec<String>);
 
+/// What identifies an inbound message while it is filed.
+struct Inbound {
+    message_id: String,
+    sender: String,
+    class: MailClass,
+}
+
+impl Inbound {
+    /// The idempotency key of the ticket or reply this message creates.
+    fn idempotency(&self) -> crate::tickets::Idempotency {
+        crate::tickets::Idempotency {
+            key: format!("mail:{}", &sha256_hex(self.message_id.as_bytes())[..40]),
+            request_hash: "inbound-mail".into(),
+        }
+    }
+}
+
 /// Recipients of one notification.
 struct Recipients {
     kind: TemplateKind,
@@ -1282,49 +1299,17 @@ impl App {
             }
         }
 
-        // Reserve the Message-ID first: a second copy arriving concurrently is a duplicate.
-        let reservation = Uuid::now_v7();
+        let meta = Inbound {
+            message_id: message_id.clone(),
+            sender: sender_addr.chars().take(320).collect(),
+            class: parsed.class,
+        };
+        match self
+            .thread_and_store(tenant, &settings, &parsed, &sender, &sender_email, &meta, release)
+            .await?
         {
-            let tx = self.store.write(Scope::Tenant(tenant)).await?;
-            let r = repo::insert_message(
-                &tx,
-                catalyst_store::entity::mail_message::Model {
-                    id: reservation,
-                    tenant_id: tenant.0,
-                    direction: repo::IN.into(),
-                    message_id: message_id.clone(),
-                    ticket_id: None,
-                    comment_id: None,
-                    sender: Some(sender_addr.chars().take(320).collect()),
-                    match_reason: None,
-                    class: Some(parsed.class.as_str().into()),
-                    created_at: self.clock.now(),
-                },
-            )
-            .await;
-            match r {
-                Ok(()) => tx.commit().await?,
-                Err(catalyst_store::StoreError::Duplicate { .. }) => {
-                    return Ok(IngestOutcome::Duplicate);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let result = self
-            .thread_and_store(
-                tenant,
-                &settings,
-                &parsed,
-                &sender,
-                &sender_email,
-                reservation,
-                release,
-            )
-            .await;
-        match result {
-            Ok(Some(outcome)) => Ok(outcome),
-            Ok(None) => {
-                self.unreserve(tenant, reservation).await?;
+            Some(outcome) => Ok(outcome),
+            None => {
                 q(
                     "stranger",
                     Some(format!(
@@ -1333,17 +1318,47 @@ impl App {
                 )
                 .await
             }
-            Err(e) => {
-                self.unreserve(tenant, reservation).await?;
-                Err(e)
-            }
         }
     }
 
-    async fn unreserve(&self, tenant: TenantId, reservation: Uuid) -> Result<()> {
+    /// Records the Message-ID of an ingested message with its ticket, comment and match
+    /// reason (and the ticket's new participants) in one transaction.
+    async fn record_inbound(
+        &self,
+        tenant: TenantId,
+        meta: &Inbound,
+        ticket: Uuid,
+        comment: Option<Uuid>,
+        reason: &str,
+        participants: &[String],
+    ) -> Result<()> {
+        let now = self.clock.now();
         let tx = self.store.write(Scope::Tenant(tenant)).await?;
-        repo::delete_message(&tx, tenant, reservation).await?;
-        tx.commit().await?;
+        for p in participants {
+            repo::add_participant(&tx, tenant, ticket, p, now).await?;
+        }
+        let r = repo::insert_message(
+            &tx,
+            catalyst_store::entity::mail_message::Model {
+                id: Uuid::now_v7(),
+                tenant_id: tenant.0,
+                direction: repo::IN.into(),
+                message_id: meta.message_id.clone(),
+                ticket_id: Some(ticket),
+                comment_id: comment,
+                sender: Some(meta.sender.clone()),
+                match_reason: Some(reason.into()),
+                class: Some(meta.class.as_str().into()),
+                created_at: now,
+            },
+        )
+        .await;
+        match r {
+            Ok(()) => tx.commit().await?,
+            // Recorded by a concurrent delivery of the same message: nothing to add.
+            Err(catalyst_store::StoreError::Duplicate { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
         Ok(())
     }
 
@@ -1357,7 +1372,7 @@ impl App {
         parsed: &ParsedMail,
         sender: &Mailbox,
         sender_email: &Email,
-        reservation: Uuid,
+        meta: &Inbound,
         release: bool,
     ) -> Result<Option<IngestOutcome>> {
         let tenant_ref = self.tenant_ref(tenant).await?;
@@ -1416,7 +1431,7 @@ impl App {
                         .ok_or_else(|| AppError::Internal("sender account".into()))?,
                 };
                 return self
-                    .append_reply(tenant, &actor, &t, parsed, reason, reservation)
+                    .append_reply(tenant, &actor, &t, parsed, reason, meta)
                     .await
                     .map(Some);
             }
@@ -1436,12 +1451,12 @@ impl App {
                     .ok_or_else(|| AppError::Internal("sender account".into()))?,
             };
             return self
-                .open_ticket(tenant, settings, &actor, parsed, reason, reservation)
+                .open_ticket(tenant, settings, &actor, parsed, reason, meta)
                 .await
                 .map(Some);
         }
         let actor = member.ok_or_else(|| AppError::Internal("sender account".into()))?;
-        self.open_ticket(tenant, settings, &actor, parsed, reason, reservation)
+        self.open_ticket(tenant, settings, &actor, parsed, reason, meta)
             .await
             .map(Some)
     }
@@ -1463,6 +1478,28 @@ impl App {
         email: &Email,
         create: bool,
     ) -> Result<Option<Actor>> {
+        let actor = |user: catalyst_store::entity::user::Model, role: Role| {
+            (!user.disabled).then(|| Actor {
+                user_id: UserId(user.id),
+                email: email.clone(),
+                name: user.name,
+                tenant: tenant.clone(),
+                role,
+                request_id: None,
+            })
+        };
+        // Usually the sender is known: a read, no write transaction.
+        {
+            let tx = self.store.read(Scope::Tenant(tenant.id)).await?;
+            if let Some(u) = users::by_email(&tx, email).await?
+                && let Some(m) = members::get(&tx, tenant.id, UserId(u.id)).await?
+            {
+                return Ok(actor(u, m.role.parse::<Role>().map_err(internal)?));
+            }
+        }
+        if !create {
+            return Ok(None);
+        }
         let now = self.clock.now();
         let tx = self.store.write(Scope::Tenant(tenant.id)).await?;
         let user = match users::by_email(&tx, email).await? {
@@ -1489,17 +1526,7 @@ impl App {
             None => return Ok(None),
         };
         tx.commit().await?;
-        if user.disabled {
-            return Ok(None);
-        }
-        Ok(Some(Actor {
-            user_id: UserId(user.id),
-            email: email.clone(),
-            name: user.name,
-            tenant: tenant.clone(),
-            role,
-            request_id: None,
-        }))
+        Ok(actor(user, role))
     }
 
     fn body_of(parsed: &ParsedMail) -> String {
@@ -1523,7 +1550,7 @@ impl App {
         t: &ticket::Model,
         parsed: &ParsedMail,
         reason: &str,
-        reservation: Uuid,
+        meta: &Inbound,
     ) -> Result<IngestOutcome> {
         let via = CommentVia {
             authorized: true,
@@ -1531,21 +1558,22 @@ impl App {
             // quarantined before they get here).
             may_reopen: parsed.class == MailClass::Human,
         };
-        let (comment, _) = self
-            .add_comment_via(actor, t.id, &Self::body_of(parsed), false, None, via)
+        let (comment, new) = self
+            .add_comment_via(
+                actor,
+                t.id,
+                &Self::body_of(parsed),
+                false,
+                Some(meta.idempotency()),
+                via,
+            )
             .await?;
+        if !new {
+            return Ok(IngestOutcome::Duplicate);
+        }
         let (stored, rejected) = self.store_attachments(actor, t.id, parsed).await;
-        let tx = self.store.write(Scope::Tenant(tenant)).await?;
-        repo::link_message(
-            &tx,
-            tenant,
-            reservation,
-            Some(t.id),
-            Some(comment.id),
-            reason,
-        )
-        .await?;
-        tx.commit().await?;
+        self.record_inbound(tenant, meta, t.id, Some(comment.id), reason, &[])
+            .await?;
         Ok(IngestOutcome::Appended {
             ticket_id: t.id,
             number: t.number.clone(),
@@ -1563,7 +1591,7 @@ impl App {
         actor: &Actor,
         parsed: &ParsedMail,
         reason: &str,
-        reservation: Uuid,
+        meta: &Inbound,
     ) -> Result<IngestOutcome> {
         let mut subject: String = parsed.subject.trim().chars().take(200).collect();
         if subject.chars().count() < 3 {
@@ -1575,12 +1603,15 @@ impl App {
             description: Self::body_of(parsed),
             ..Default::default()
         };
-        // The ticket is opened by the sender themselves (as in the portal).
-        let (view, _) = self.create_ticket(actor, input, None).await?;
+        // The ticket is opened by the sender themselves (as in the portal), keyed by the
+        // Message-ID so that two deliveries of one message open one ticket.
+        let (view, new) = self
+            .create_ticket(actor, input, Some(meta.idempotency()))
+            .await?;
+        if !new {
+            return Ok(IngestOutcome::Duplicate);
+        }
         let (stored, rejected) = self.store_attachments(actor, view.id, parsed).await;
-        let now = self.clock.now();
-        let tx = self.store.write(Scope::Tenant(tenant)).await?;
-        repo::link_message(&tx, tenant, reservation, Some(view.id), None, reason).await?;
         // People CC'd on the first message may reply into the ticket and get replies.
         let own: Vec<String> = [
             settings.from_address.clone(),
@@ -1591,18 +1622,20 @@ impl App {
         .flatten()
         .map(|a| a.to_ascii_lowercase())
         .collect();
-        if parsed.class == MailClass::Human {
-            for m in parsed.cc.iter().take(20) {
-                let addr = m.normalized();
-                if addr != actor.email.as_str()
-                    && !own.contains(&addr)
-                    && Email::parse(&addr).is_ok()
-                {
-                    repo::add_participant(&tx, tenant, view.id, &addr, now).await?;
-                }
-            }
-        }
-        tx.commit().await?;
+        let participants: Vec<String> = if parsed.class == MailClass::Human {
+            parsed
+                .cc
+                .iter()
+                .take(20)
+                .map(Mailbox::normalized)
+                .filter(|a| a != actor.email.as_str() && !own.contains(a))
+                .filter(|a| Email::parse(a).is_ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.record_inbound(tenant, meta, view.id, None, reason, &participants)
+            .await?;
         Ok(IngestOutcome::Created {
             ticket_id: view.id,
             number: view.number,
