@@ -60,6 +60,10 @@ pub struct TicketView {
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// SLA summary (`running`, `due_soon`, `breached`, `paused`, `met`); agents only.
+    pub sla_state: Option<String>,
+    /// The next SLA deadline of a running clock; agents only.
+    pub sla_next_due_at: Option<DateTime<Utc>>,
 }
 
 /// A comment as its viewer may see it.
@@ -293,6 +297,7 @@ impl App {
             name: "(removed user)".into(),
             email: String::new(),
         };
+        let agent_view = actor.role.allows(Permission::UseAgentConsole);
         rows.into_iter()
             .map(|t| {
                 Ok(TicketView {
@@ -322,6 +327,8 @@ impl App {
                     first_response_at: t.first_response_at,
                     resolved_at: t.resolved_at,
                     closed_at: t.closed_at,
+                    sla_state: t.sla_state.filter(|_| agent_view),
+                    sla_next_due_at: t.sla_next_due_at.filter(|_| agent_view),
                 })
             })
             .collect::<std::result::Result<Vec<_>, FieldError>>()
@@ -666,6 +673,7 @@ impl App {
             )
             .await?;
         }
+        self.sla_sync(&tx, None, &t).await?;
         self.record(
             &tx,
             Change {
@@ -911,6 +919,7 @@ impl App {
         changes: &[(&'static str, String, String)],
         reason: Option<String>,
     ) -> Result<()> {
+        self.sla_sync(db, Some(before), after).await?;
         let who = Who::from(actor);
         for (field, old, new) in changes {
             let r = if *field == "priority" {
@@ -1172,6 +1181,8 @@ impl App {
         if !changed.is_empty() {
             self.record_changes(&tx, actor, &t, &saved, &changed, None)
                 .await?;
+        } else {
+            self.sla_sync(&tx, Some(&t), &saved).await?;
         }
         self.record(
             &tx,

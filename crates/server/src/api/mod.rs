@@ -14,8 +14,10 @@ use utoipa_axum::routes;
 use catalyst_domain::Role;
 
 pub mod mail;
+pub mod notify;
 pub mod patterns;
 pub mod problems;
+pub mod sla;
 pub mod tickets;
 
 use axum::extract::DefaultBodyLimit;
@@ -35,7 +37,10 @@ use crate::http::error::{ApiError, ErrorCode, Problem};
         (name = "account", description = "The caller and their tenant"),
         (name = "portal", description = "Requesters: report and follow their own tickets"),
         (name = "tickets", description = "Incidents, service requests and tasks"),
-        (name = "queues", description = "Where tickets wait for agents")
+        (name = "queues", description = "Where tickets wait for agents"),
+        (name = "notifications", description = "The caller's in-app notifications"),
+        (name = "sla", description = "Service level targets, business calendars and ticket clocks"),
+        (name = "admin", description = "Tenant administration")
     )
 )]
 struct ApiDoc;
@@ -91,6 +96,21 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::list_queues, tickets::create_queue))
         .routes(routes!(tickets::update_queue))
         .routes(routes!(tickets::get_settings, tickets::put_settings))
+        .routes(routes!(sla::list_calendars, sla::create_calendar))
+        .routes(routes!(
+            sla::get_calendar,
+            sla::put_calendar,
+            sla::delete_calendar
+        ))
+        .routes(routes!(sla::import_holidays))
+        .routes(routes!(sla::list_policies, sla::create_policy))
+        .routes(routes!(sla::put_policy, sla::delete_policy))
+        .routes(routes!(sla::ticket_sla))
+        .routes(routes!(notify::list))
+        .routes(routes!(notify::mark_read))
+        .routes(routes!(notify::stream))
+        .routes(routes!(notify::dead_jobs))
+        .routes(routes!(notify::retry_job))
         .merge(uploads)
 }
 

@@ -329,3 +329,11 @@ pub fn hidden_field(html: &str, name: &str) -> String {
         + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
+
+/// Whether an OpenAPI operation answers with a never-ending event stream (walkers that
+/// read whole bodies skip it; it has its own tests).
+pub fn is_event_stream(op: &serde_json::Value) -> bool {
+    op["responses"]["200"]["content"]
+        .get("text/event-stream")
+        .is_some()
+}
