@@ -15,6 +15,20 @@ use catalyst_store::Scope;
 use catalyst_store::repo::events;
 use common::TestApp;
 
+/// CPU seconds (user + system, all threads) used by this process so far (Linux).
+fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            // Fields 14 and 15 (utime, stime) are 12 and 13 after the command name.
+            let ticks: f64 =
+                after.get(11)?.parse::<f64>().ok()? + after.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn count(var: &str, default: usize) -> usize {
     std::env::var(var)
         .ok()
@@ -54,6 +68,7 @@ async fn mail_throughput() {
         raws.push(raw.into_bytes());
     }
     let started = Instant::now();
+    let cpu = cpu_secs();
     let (mut created, mut appended, mut other) = (0, 0, 0);
     for raw in &raws {
         match t
@@ -68,9 +83,11 @@ async fn mail_throughput() {
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu;
     println!(
-        "inbound: {n} messages in {secs:.2} s = {:.0} msg/s ({created} new tickets, {appended} replies, {other} other)",
-        n as f64 / secs
+        "inbound: {n} messages in {secs:.2} s = {:.0} msg/s ({created} new tickets, {appended} replies, {other} other); CPU {:.1} ms/msg",
+        n as f64 / secs,
+        cpu * 1000.0 / n as f64
     );
 
     // Outbound: every event of the run rendered, built and queued as a mail.send job.
@@ -92,15 +109,18 @@ async fn mail_throughput() {
         .filter(|e| e.event_type == "ticket.created" || e.event_type == "ticket.reply_added")
         .collect();
     let started = Instant::now();
+    let cpu = cpu_secs();
     let mut queued = 0;
     for e in &evs {
         queued += t.app.email_on_event(e).await.unwrap();
     }
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu;
     println!(
-        "outbound: {} events -> {queued} messages rendered and queued in {secs:.2} s = {:.0} msg/s",
+        "outbound: {} events -> {queued} messages rendered and queued in {secs:.2} s = {:.0} msg/s; CPU {:.1} ms/msg",
         evs.len(),
-        queued as f64 / secs
+        queued as f64 / secs,
+        cpu * 1000.0 / queued.max(1) as f64
     );
     assert!(created > 0 && appended > 0 && queued > 0);
 }
