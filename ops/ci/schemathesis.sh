@@ -44,7 +44,9 @@
 #     have a parent; referenced queues, people and tickets must exist in the tenant;
 #     requesters may not set agent-only fields; status changes follow the lifecycle; a
 #     closed ticket takes no comments or files; an upload's `file` must be the last
-#     field of the form (it is stored as it streams in). PATCH /v1/tickets/{id} also
+#     field of the form (it is stored as it streams in); a calendar's time zone must be
+#     a known IANA name and its opening intervals must not overlap; an .ics file must
+#     parse; an SLA policy needs a target and its calendar and queues must exist. PATCH /v1/tickets/{id} also
 #     accepts 412 there: If-Match must name the ticket's current version.
 set -euo pipefail
 
@@ -137,6 +139,11 @@ include-name = [
   "POST /v1/tickets/bulk",
   "POST /v1/tickets/{id}/comments",
   "POST /v1/tickets/{id}/attachments",
+  "POST /v1/sla/calendars",
+  "PUT /v1/sla/calendars/{id}",
+  "POST /v1/sla/calendars/{id}/holidays",
+  "POST /v1/sla/policies",
+  "PUT /v1/sla/policies/{id}",
 ]
 checks.positive_data_acceptance.expected-statuses = [$ACCEPTED, "422"]
 

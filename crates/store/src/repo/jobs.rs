@@ -187,6 +187,20 @@ pub async fn complete(db: &impl ConnectionTrait, id: Uuid, worker: &str) -> Resu
     Ok(r.rows_affected > 0)
 }
 
+/// Deletes the finished jobs among `ids` that `worker` still holds; returns how many.
+pub async fn complete_many(db: &impl ConnectionTrait, ids: &[Uuid], worker: &str) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let r = job::Entity::delete_many()
+        .filter(job::Column::Id.is_in(ids.to_vec()))
+        .filter(job::Column::State.eq(RUNNING))
+        .filter(job::Column::LockedBy.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 /// What became of a failed job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failed {
