@@ -219,6 +219,19 @@ impl App {
         ))
     }
 
+    /// At start-up of the only server process of a SQLite database: jobs that were
+    /// running when the previous process died are due again now. Returns how many. On
+    /// PostgreSQL nothing changes (other nodes may be running them; leases expire).
+    pub async fn recover_jobs_at_start(&self) -> Result<u64> {
+        if self.store.backend() != catalyst_store::sea_orm::DatabaseBackend::Sqlite {
+            return Ok(0);
+        }
+        let tx = self.store.write(Scope::System).await?;
+        let n = repo::release_all_leases(&tx, self.clock.now()).await?;
+        self.commit(tx).await?;
+        Ok(n)
+    }
+
     /// When the next job becomes due, if any.
     pub async fn next_job_due(&self) -> Result<Option<DateTime<Utc>>> {
         let tx = self.store.read(Scope::System).await?;

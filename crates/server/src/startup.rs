@@ -181,6 +181,11 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(%addr, "Catalyst is listening");
     eprintln!("Catalyst is listening on http://{addr}");
 
+    match app.recover_jobs_at_start().await {
+        Ok(n) if n > 0 => tracing::info!(jobs = n, "jobs cut off by the last stop run again"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "recovering cut-off jobs failed"),
+    }
     let mut workers = crate::workers::spawn(app.clone());
     workers.push(crate::workers::spawn_imap_poller(
         app.clone(),
