@@ -1088,7 +1088,8 @@ impl App {
             },
             sla_target: ev
                 .payload
-                .get("target")
+                .get("metric")
+                .or_else(|| ev.payload.get("target"))
                 .and_then(|v| v.as_str())
                 .unwrap_or("resolution")
                 .replace('_', " "),
@@ -1096,8 +1097,16 @@ impl App {
                 .payload
                 .get("dueAt")
                 .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string(),
+                .map(|d| {
+                    DateTime::parse_from_rfc3339(d)
+                        .map(|d| {
+                            d.with_timezone(&Utc)
+                                .format("%Y-%m-%d %H:%M UTC")
+                                .to_string()
+                        })
+                        .unwrap_or_else(|_| d.to_string())
+                })
+                .unwrap_or_default(),
         })
     }
 

@@ -1050,3 +1050,76 @@ async fn end_to_end_agent_reply_by_smtp_and_the_answer_by_imap() {
         .json();
     assert_eq!(s["imapStatus"], "auth_failed");
 }
+
+#[tokio::test]
+async fn sla_due_soon_and_breach_are_mailed_to_the_agents() {
+    let t = TestApp::new().await;
+    let admin = t.token(ADMIN, "acme");
+    // Office hours in UTC; the test's clock starts on Monday 2 March 2026, 09:00 UTC.
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri"];
+    let cal = t
+        .api(
+            "POST",
+            "/v1/sla/calendars",
+            admin,
+            Some(json!({
+                "name": "Office", "zone": "UTC",
+                "intervals": days.iter().map(|d| json!({"weekday": d, "start": "08:00", "end": "17:00"})).collect::<Vec<_>>(),
+            })),
+            &[],
+        )
+        .await;
+    assert_eq!(cal.status, StatusCode::CREATED, "{}", cal.body);
+    let p = t
+        .api(
+            "POST",
+            "/v1/sla/policies",
+            admin,
+            Some(json!({"name": "Everything", "firstResponseMinutes": 60, "calendarId": cal.json()["id"]})),
+            &[],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    let (_, number) = created(
+        &ingest(
+            &t,
+            &eml(
+                "dana@example.com",
+                "Server down",
+                "sla-1@example.com",
+                "",
+                "Down",
+            ),
+        )
+        .await,
+    );
+    t.app.drain_jobs().await.unwrap();
+    let before = mails_in(&t.outbox()).len();
+    t.clock.advance(chrono::Duration::minutes(61));
+    t.app.drain_jobs().await.unwrap();
+    t.app.drain_jobs().await.unwrap();
+    let sent: Vec<_> = mails_in(&t.outbox()).into_iter().skip(before).collect();
+    let breached: Vec<_> = sent
+        .iter()
+        .filter(|m| m.subject.contains("SLA breached"))
+        .collect();
+    assert!(
+        !breached.is_empty(),
+        "{:?}",
+        sent.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    let to: Vec<&str> = breached.iter().map(|m| m.to[0].address.as_str()).collect();
+    assert!(to.contains(&"agent@acme.test"), "{to:?}");
+    assert!(
+        !to.contains(&"dana@example.com"),
+        "requesters get no SLA mail"
+    );
+    let m = breached[0];
+    assert!(
+        m.subject.starts_with(&format!("[{number}]")),
+        "{}",
+        m.subject
+    );
+    assert!(m.text.contains("first response target"), "{}", m.text);
+    assert!(m.text.contains("2026-03-02 10:00 UTC"), "{}", m.text);
+}
