@@ -289,6 +289,12 @@ impl App {
         match (j.kind.as_str(), tenant) {
             ("event.notify", Some(t)) => self.on_event_job(t, &j.payload).await,
             ("sla.timer", Some(t)) => self.on_sla_timer(t, &j.payload).await,
+            (crate::mail::SEND_JOB, Some(_)) => {
+                self.run_mail_send(&j.payload).await.map_err(|e| match e {
+                    crate::mail::MailJobError::Retry(m) => JobError::Retry(m),
+                    crate::mail::MailJobError::Permanent(m) => JobError::Fatal(m),
+                })
+            }
             // Does nothing: for benchmarks and for checking that workers run.
             ("noop", _) => Ok(()),
             (kind, _) => Err(JobError::Fatal(format!("unknown job kind {kind:?}"))),

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod mail;
 pub mod markdown;
 pub mod members;
 pub mod notify;
@@ -65,6 +66,7 @@ pub struct App {
     pub(crate) token_cache: Arc<auth::TokenCache>,
     pub(crate) jobs: Arc<jobs::JobsSignal>,
     pub(crate) live: tokio::sync::broadcast::Sender<notify::LiveSignal>,
+    pub(crate) mail: Arc<mail::MailConfig>,
 }
 
 impl App {
@@ -78,6 +80,7 @@ impl App {
             token_cache: Arc::new(auth::TokenCache::default()),
             jobs: Arc::new(jobs::JobsSignal::default()),
             live: tokio::sync::broadcast::channel(256).0,
+            mail: Arc::new(mail::MailConfig::default()),
         }
     }
 

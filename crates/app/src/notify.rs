@@ -262,6 +262,7 @@ impl App {
         }
         tx.commit().await?;
         self.announce(tenant, &told);
+        self.email_on_event(&e).await?;
         Ok(())
     }
 }

@@ -199,8 +199,8 @@ fn matching<'a>(
         let kinds = strings(&p.kinds);
         let prios = strings(&p.priorities);
         p.enabled
-            && (kinds.is_empty() || kinds.iter().any(|k| *k == t.kind))
-            && (prios.is_empty() || prios.iter().any(|k| *k == t.priority))
+            && (kinds.is_empty() || kinds.contains(&t.kind))
+            && (prios.is_empty() || prios.contains(&t.priority))
             && (p.queue_id.is_none() || p.queue_id == t.queue_id)
     })
 }

@@ -166,6 +166,22 @@ impl Default for ListQuery {
     }
 }
 
+/// How a comment reaches `add_comment_via`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CommentVia {
+    /// The caller checked that the author may write into this ticket.
+    pub authorized: bool,
+    /// A requester's reply may reopen a resolved ticket.
+    pub may_reopen: bool,
+}
+
+impl CommentVia {
+    pub(crate) const DIRECT: CommentVia = CommentVia {
+        authorized: false,
+        may_reopen: true,
+    };
+}
+
 /// Per-ticket failure of a bulk change.
 #[derive(Debug, Clone, Serialize)]
 pub struct BulkFailure {
@@ -1053,6 +1069,22 @@ impl App {
         is_private: bool,
         idem: Option<Idempotency>,
     ) -> Result<(CommentView, bool)> {
+        self.add_comment_via(actor, ticket_id, body, is_private, idem, CommentVia::DIRECT)
+            .await
+    }
+
+    /// `add_comment` for callers that authorised the author themselves (inbound email:
+    /// a participant may reply into a ticket that is not theirs) and that may forbid
+    /// reopening (automatic mail never reopens a resolved ticket).
+    pub(crate) async fn add_comment_via(
+        &self,
+        actor: &Actor,
+        ticket_id: Uuid,
+        body: &str,
+        is_private: bool,
+        idem: Option<Idempotency>,
+        via: CommentVia,
+    ) -> Result<(CommentView, bool)> {
         let is_agent = actor.role.allows(Permission::UseAgentConsole);
         let body = CommentBody::parse(body)?;
         if is_private && !is_agent {
@@ -1062,9 +1094,14 @@ impl App {
             .store
             .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
             .await?;
-        let t = self
-            .visible_ticket_for_update(&tx, actor, ticket_id)
-            .await?;
+        let t = if via.authorized {
+            repo::get_for_update(&tx, actor.tenant.id, ticket_id)
+                .await?
+                .ok_or(AppError::NotFound("ticket"))?
+        } else {
+            self.visible_ticket_for_update(&tx, actor, ticket_id)
+                .await?
+        };
         if let Some(i) = &idem
             && let Some(id) = self.replay(&tx, actor, i, "comment").await?
         {
@@ -1117,7 +1154,10 @@ impl App {
         .await?;
         // Status and first response follow the reply.
         let by = changer(actor.role);
-        let next = status.after_reply(by, !is_private);
+        let next = match status.after_reply(by, !is_private) {
+            _ if status == Status::Resolved && !via.may_reopen => status,
+            next => next,
+        };
         let mut am = t.clone().into_active_model();
         let mut changed = Vec::new();
         if next != status {

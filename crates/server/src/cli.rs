@@ -52,9 +52,23 @@ enum Command {
     /// Demo and benchmark data.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// Email: feed a message into a tenant's inbound pipeline.
+    #[command(subcommand)]
+    Mail(MailCmd),
     /// Inspect and retry background jobs (notifications, SLA timers, …).
     #[command(subcommand)]
     Jobs(JobsCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum MailCmd {
+    /// Read one raw RFC 5322 message from standard input and ingest it for the tenant
+    /// (as from IMAP or the HTTP endpoint): it opens a ticket, is added to one, is a
+    /// duplicate, or is quarantined. For MTA pipes: `| catalyst mail ingest --tenant acme`.
+    Ingest {
+        #[arg(long, value_name = "SLUG")]
+        tenant: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -360,6 +374,36 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "created {tickets} tickets in {secs:.1} s ({:.0}/s)",
                 tickets as f64 / secs.max(0.001)
             );
+        }
+        Command::Mail(MailCmd::Ingest { tenant }) => {
+            use tokio::io::AsyncReadExt;
+            let mut raw = Vec::new();
+            tokio::io::stdin()
+                .read_to_end(&mut raw)
+                .await
+                .map_err(|e| Failure {
+                    code: 1,
+                    message: format!("reading standard input: {e}"),
+                })?;
+            let app = open(&cfg).await?;
+            let outcome = app
+                .ingest_email_for_slug(&tenant, &raw, catalyst_app::mail::Source::Cli)
+                .await?;
+            use catalyst_app::mail::IngestOutcome as O;
+            match outcome {
+                O::Created {
+                    number,
+                    match_reason,
+                    ..
+                } => println!("created {number} ({match_reason})"),
+                O::Appended {
+                    number,
+                    match_reason,
+                    ..
+                } => println!("appended to {number} ({match_reason})"),
+                O::Duplicate => println!("duplicate: already ingested"),
+                O::Quarantined { id, reason } => println!("quarantined ({reason}) id {id}"),
+            }
         }
         Command::Jobs(JobsCmd::List { dead }) => {
             let app = open(&cfg).await?;

@@ -125,6 +125,20 @@ async fn next_notification(l: &mut Listener) {
     }
 }
 
+/// Polls every tenant's IMAP mailbox every `poll_secs`; one tenant's failure is recorded
+/// on its settings (admin-visible) and does not stop the others.
+pub fn spawn_imap_poller(app: App, poll_secs: u64) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(poll_secs.max(5)));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app.poll_all_imap(50).await {
+                tracing::warn!(error = %e, "IMAP polling failed");
+            }
+        }
+    })
+}
+
 /// Periodic housekeeping. Each task logs its own failures and keeps going.
 async fn housekeeping(app: App) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -54,6 +54,7 @@ struct TenantA {
     ticket: String,
     attachment: String,
     queue: String,
+    quarantined: String,
     calendar: String,
     policy: String,
     job: String,
@@ -137,7 +138,24 @@ async fn tenant_a(t: &TestApp) -> TenantA {
     tx.commit().await.unwrap();
     t.app.drain_jobs().await.unwrap();
     let me = t.api("GET", "/v1/me", &admin, None, &[]).await.json();
+    // An automatic reply lands in tenant A's email quarantine.
+    let held = t
+        .app
+        .ingest_email_for_slug(
+            "acme",
+            b"From: Acme secret sender <ooo@acme.test>\r\nAuto-Submitted: auto-replied\r\nSubject: Acme secret away\r\nMessage-ID: <acme-ooo@acme.test>\r\n\r\nacme secret absence\r\n",
+            catalyst_app::mail::Source::Cli,
+        )
+        .await
+        .unwrap();
+    let catalyst_app::mail::IngestOutcome::Quarantined {
+        id: quarantined, ..
+    } = held
+    else {
+        panic!("not quarantined: {held:?}");
+    };
     TenantA {
+        quarantined: quarantined.to_string(),
         ticket,
         attachment: a["id"].as_str().unwrap().to_string(),
         queue: q["id"].as_str().unwrap().to_string(),
@@ -162,6 +180,8 @@ fn fill(path: &str, a: &TenantA) -> String {
         &a.attachment
     } else if path.starts_with("/v1/queues/") {
         &a.queue
+    } else if path.starts_with("/v1/admin/mail/quarantine/") {
+        &a.quarantined
     } else if path.starts_with("/v1/sla/calendars/") {
         &a.calendar
     } else if path.starts_with("/v1/sla/policies/") {

@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use catalyst_domain::Role;
 
+pub mod mail;
 pub mod notify;
 pub mod patterns;
 pub mod problems;
@@ -63,7 +64,22 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(tickets::upload, tickets::list_attachments))
         .layer(DefaultBodyLimit::max(upload_limit));
+    // An inbound email may carry attachments up to the file limit, encoded (base64 adds a third).
+    let mail_limit =
+        usize::try_from((config.file_max_mb * 2 + 1) * 1024 * 1024).unwrap_or(usize::MAX);
+    let inbound = OpenApiRouter::new()
+        .routes(routes!(mail::inbound))
+        .layer(DefaultBodyLimit::max(mail_limit));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(inbound)
+        .routes(routes!(mail::get_settings, mail::update_settings))
+        .routes(routes!(mail::create_token))
+        .routes(routes!(mail::list_templates, mail::save_template))
+        .routes(routes!(mail::list_quarantine))
+        .routes(routes!(mail::release))
+        .routes(routes!(mail::delete_quarantined))
+        .routes(routes!(mail::failures))
+        .routes(routes!(mail::poll))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(me))

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod events;
 pub mod idempotency;
 pub mod jobs;
+pub mod mail;
 pub mod members;
 pub mod notifications;
 pub mod queues;
