@@ -279,7 +279,8 @@ impl ListParams {
             "created" => Sort::CreatedAsc,
             "priority" => Sort::Priority,
             // SLA clocks are for agents; the portal never orders or filters by them.
-            "due" if !mine => Sort::SlaDue,
+            "due" if mine => Sort::CreatedDesc,
+            "due" => Sort::SlaDue,
             _ => {
                 errors.push(FieldError::new("sort", "unknown", "is not a known order"));
                 Sort::UpdatedDesc
