@@ -721,6 +721,11 @@ impl App {
     pub async fn list_tickets(&self, actor: &Actor, mut q: ListQuery) -> Result<TicketPage> {
         if !actor.role.allows(Permission::UseAgentConsole) {
             q.filter.requester = Some(actor.user_id.0);
+            // SLA clocks are internal: requesters can neither filter nor sort by them.
+            q.filter.sla_states.clear();
+            if q.sort == repo::Sort::SlaDue {
+                q.sort = repo::Sort::UpdatedDesc;
+            }
         }
         if !(1..=200).contains(&q.limit) {
             return Err(FieldError::new("limit", "range", "must be between 1 and 200").into());

@@ -156,6 +156,65 @@
   var summary = document.querySelector('.error-summary');
   if (summary) summary.focus();
 
+  // ---------- the notifications bell ----------
+
+  // The server renders the unread count; a live stream keeps it current. Browsers
+  // reconnect an EventSource by themselves after a dropped connection.
+  var bellCount = document.querySelector('[data-unread-count]');
+  if (bellCount && typeof window.EventSource === 'function') {
+    var stream = new EventSource('/v1/notifications/stream');
+    stream.addEventListener('unread', function (e) {
+      var n = parseInt(e.data, 10);
+      if (isNaN(n) || n < 0) return;
+      bellCount.textContent = String(n);
+      if (n > 0) {
+        bellCount.classList.add('unread');
+      } else {
+        bellCount.classList.remove('unread');
+      }
+    });
+    window.addEventListener('pagehide', function () { stream.close(); });
+  }
+
+  // ---------- the holidays of a calendar ----------
+
+  // Without the script, "Add more holiday rows" reloads the form with blank rows; with
+  // it, a row is added in place.
+  var holidays = document.querySelector('[data-holidays] tbody');
+  var rowCount = document.querySelector('input[name="rows"]');
+  var moreRows = document.querySelector('button[name="action"][value="more"]');
+  if (holidays && rowCount && moreRows) {
+    moreRows.addEventListener('click', function (e) {
+      var last = holidays.querySelector('tr[data-holiday-row]:last-child');
+      if (!last) return;
+      e.preventDefault();
+      var n = parseInt(rowCount.value, 10) || 0;
+      var row = last.cloneNode(true);
+      var re = /^h\d+(_|-)/;
+      Array.prototype.forEach.call(row.querySelectorAll('[id],[name],[for]'), function (el) {
+        ['id', 'name', 'for'].forEach(function (attr) {
+          var v = el.getAttribute(attr);
+          if (v && re.test(v)) el.setAttribute(attr, v.replace(re, 'h' + n + '$1'));
+        });
+        if (el.tagName === 'INPUT') {
+          if (el.type === 'checkbox') { el.checked = false; } else { el.value = ''; }
+          el.removeAttribute('aria-invalid');
+          el.removeAttribute('aria-describedby');
+        }
+        if (el.tagName === 'LABEL') {
+          el.innerHTML = el.innerHTML.replace(/Holiday \d+/, 'Holiday ' + (n + 1));
+        }
+      });
+      Array.prototype.forEach.call(row.querySelectorAll('.field-error'), function (el) {
+        el.parentNode.removeChild(el);
+      });
+      holidays.appendChild(row);
+      rowCount.value = String(n + 1);
+      var first = row.querySelector('input[type="text"]');
+      if (first) first.focus();
+    });
+  }
+
   // ---------- one listener ----------
 
   document.addEventListener('keydown', function (e) {

@@ -89,7 +89,7 @@ async fn show(
     render(
         status,
         QueuesPage {
-            chrome: Chrome::for_session(s, "admin"),
+            chrome: Chrome::with_bell(st, s, "admin").await,
             csrf: s.csrf_token.clone(),
             queues,
             new_name: x.new_name,

@@ -18,9 +18,10 @@ use catalyst_app::tickets::{CommentView, HistoryEntry, TicketPatch, TicketView};
 use catalyst_app::{Actor, AppError};
 use catalyst_domain::{Changer, FieldError, Permission, Status};
 
+use super::sla::{SlaBadge, SlaPanel, badges};
 use super::tickets_view::{
-    AttachmentItem, Begun, FieldMessage, KINDS, LEVELS, ListParams, Opt, Outcome, SORTS,
-    STATUS_FILTERS, Stop, describe, drive, file_max_bytes, is_stale, message_for, messages,
+    AttachmentItem, Begun, FieldMessage, KINDS, LEVELS, ListParams, Opt, Outcome, SLA_FILTERS,
+    SORTS, STATUS_FILTERS, Stop, describe, drive, file_max_bytes, is_stale, message_for, messages,
     multipart, opts, priorities, status_label, status_of, who,
 };
 use super::{Chrome, csrf_failed, denied, failure, rejected, render};
@@ -95,6 +96,7 @@ pub struct SavedLink {
 pub struct Row {
     t: TicketView,
     checked: bool,
+    sla: Option<SlaBadge>,
 }
 
 #[derive(Template)]
@@ -113,6 +115,7 @@ struct ConsolePage {
     queue_options: Vec<Opt>,
     assignee_options: Vec<Opt>,
     sort_options: Vec<Opt>,
+    sla_options: Vec<Opt>,
     bulk_status_options: Vec<Opt>,
     bulk_queue_options: Vec<Opt>,
     bulk_priority_options: Vec<Opt>,
@@ -163,6 +166,7 @@ async fn console_page(
             && params.priority.trim().is_empty()
             && params.kind.trim().is_empty()
             && params.q.trim().is_empty()
+            && params.sla.trim().is_empty()
     };
     let cur_queue = params.queue.trim();
     let mut queue_options = vec![
@@ -196,8 +200,11 @@ async fn console_page(
         "" => "-updated",
         s => s,
     };
+    let mut sla_options = vec![opt("", "Any", params.sla.trim().is_empty())];
+    sla_options.extend(opts(&SLA_FILTERS, params.sla.trim()));
+    let badges = badges(&st.app, actor, &items).await;
     Ok(ConsolePage {
-        chrome: Chrome::for_session(s, "agent"),
+        chrome: Chrome::with_bell(st, s, "agent").await,
         csrf: s.csrf_token.clone(),
         unqueued: QueueLink {
             name: "No queue".into(),
@@ -238,14 +245,17 @@ async fn console_page(
             params.assignee.trim(),
         ),
         sort_options: opts(&SORTS, sort),
+        sla_options,
         bulk_status_options,
         bulk_queue_options,
         bulk_priority_options,
         rows: items
             .into_iter()
-            .map(|t| Row {
+            .zip(badges)
+            .map(|(t, sla)| Row {
                 checked: extras.selected.contains(&t.id),
                 t,
+                sla,
             })
             .collect(),
         older: next.as_deref().map(|c| params.link("/agent", Some(c))),
@@ -540,6 +550,7 @@ struct TicketPage {
     attachments: Vec<AttachmentItem>,
     history: Vec<HistoryRow>,
     tasks: Vec<TicketView>,
+    sla: SlaPanel,
     notice: Option<String>,
     problem: Option<String>,
     errors: Vec<FieldMessage>,
@@ -647,6 +658,7 @@ async fn ticket_page(
         .collect();
     let history = st.app.ticket_history(actor, t.id).await?;
     let tasks = st.app.child_tickets(actor, t.id).await?;
+    let sla = SlaPanel::of(st.app.explain_sla(actor, t.id).await?);
     let agents = st.app.list_agents(actor).await?;
     let (queues, _) = st.app.list_queues(actor).await?;
     let c = controls.unwrap_or_else(|| Controls::of(&t));
@@ -691,7 +703,7 @@ async fn ticket_page(
         }
     }
     Ok(TicketPage {
-        chrome: Chrome::for_session(s, "agent"),
+        chrome: Chrome::with_bell(st, s, "agent").await,
         csrf: s.csrf_token.clone(),
         status_options,
         priority_options: opts(&priorities(), &c.priority),
@@ -704,6 +716,7 @@ async fn ticket_page(
         attachments,
         history: history_rows(history, &people, &queue_names),
         tasks,
+        sla,
         notice: None,
         problem: None,
         errors: Vec::new(),

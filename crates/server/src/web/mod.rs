@@ -6,7 +6,9 @@ mod admin;
 mod admin_email;
 mod agent;
 pub mod files;
+mod notices;
 mod portal;
+mod sla;
 mod tickets_view;
 
 use askama::Template;
@@ -80,6 +82,36 @@ pub fn routes() -> Router<AppState> {
             "/admin/email/quarantine/{id}/{action}",
             post(admin_email::quarantine_action),
         )
+        .route("/admin/sla", get(sla::overview))
+        .route(
+            "/admin/sla/calendars/new",
+            get(sla::new_calendar).post(sla::create_calendar),
+        )
+        .route(
+            "/admin/sla/calendars/{id}",
+            get(sla::edit_calendar).post(sla::update_calendar),
+        )
+        .route(
+            "/admin/sla/calendars/{id}/delete",
+            post(sla::delete_calendar),
+        )
+        .route(
+            "/admin/sla/calendars/{id}/import",
+            post(sla::import_holidays).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/admin/sla/policies/new",
+            get(sla::new_policy).post(sla::create_policy),
+        )
+        .route(
+            "/admin/sla/policies/{id}",
+            get(sla::edit_policy).post(sla::update_policy),
+        )
+        .route("/admin/sla/policies/{id}/delete", post(sla::delete_policy))
+        .route("/admin/jobs", get(sla::dead_jobs))
+        .route("/admin/jobs/{id}/retry", post(sla::retry_job))
+        .route("/notifications", get(notices::list))
+        .route("/notifications/read", post(notices::mark_read))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
 }
@@ -92,6 +124,8 @@ pub struct Nav {
     pub is_admin: bool,
     pub multi_tenant: bool,
     pub csrf: String,
+    /// Unread notifications, when the page looked them up (the bell shows the count).
+    pub unread: Option<u64>,
 }
 
 /// What every page's layout needs.
@@ -118,9 +152,23 @@ impl Chrome {
                 is_admin: role.is_some_and(|r| r.allows(Permission::ViewMembers)),
                 multi_tenant: s.memberships.len() > 1,
                 csrf: s.csrf_token.clone(),
+                unread: None,
             }),
             section,
         }
+    }
+
+    /// The layout of a page for a signed-in user, with the unread count for the bell.
+    /// A failed count only hides the number; the page itself still renders.
+    async fn with_bell(st: &AppState, s: &SessionInfo, section: &'static str) -> Self {
+        let mut c = Chrome::for_session(s, section);
+        if let (Some(nav), Some(actor)) = (c.nav.as_mut(), s.actor(None)) {
+            match st.app.unread_notifications(&actor).await {
+                Ok(n) => nav.unread = Some(n),
+                Err(e) => tracing::warn!(error = %e, "unread notifications count failed"),
+            }
+        }
+        c
     }
 }
 
@@ -490,7 +538,7 @@ fn allowed(s: &SessionInfo, p: Permission) -> bool {
     s.active.as_ref().is_some_and(|m| m.role.allows(p))
 }
 
-async fn admin(session: Option<WebSession>) -> Response {
+async fn admin(State(st): State<AppState>, session: Option<WebSession>) -> Response {
     let s = match signed_in(session) {
         Ok(s) => s,
         Err(r) => return r.into_response(),
@@ -501,13 +549,15 @@ async fn admin(session: Option<WebSession>) -> Response {
     render(
         StatusCode::OK,
         AreaPage {
-            chrome: Chrome::for_session(&s, "admin"),
+            chrome: Chrome::with_bell(&st, &s, "admin").await,
             heading: "Admin",
             intro: "Configure your workspace.".into(),
             links: vec![
                 ("/admin/members", "Members"),
                 ("/admin/queues", "Queues"),
                 ("/admin/email", "Email"),
+                ("/admin/sla", "SLA calendars and policies"),
+                ("/admin/jobs", "Failed background jobs"),
             ],
         },
     )
@@ -525,7 +575,7 @@ async fn admin_members(State(st): State<AppState>, session: Option<WebSession>) 
         Ok(members) => render(
             StatusCode::OK,
             MembersPage {
-                chrome: Chrome::for_session(&s, "admin"),
+                chrome: Chrome::with_bell(&st, &s, "admin").await,
                 tenant_name: actor.tenant.name.clone(),
                 members,
             },

@@ -53,7 +53,7 @@ pub async fn list(
     };
     let params = q.map(|Query(p)| p).unwrap_or_default();
     let mut page = PortalPage {
-        chrome: Chrome::for_session(&s, "portal"),
+        chrome: Chrome::with_bell(&st, &s, "portal").await,
         tenant: actor.tenant.name.clone(),
         status_options: opts(&STATUS_FILTERS, params.status.trim()),
         tickets: Vec::new(),
@@ -340,7 +340,7 @@ async fn ticket_page(
         .map(AttachmentItem::from)
         .collect();
     Ok(TicketPage {
-        chrome: Chrome::for_session(s, "portal"),
+        chrome: Chrome::with_bell(st, s, "portal").await,
         csrf: s.csrf_token.clone(),
         t,
         comments,

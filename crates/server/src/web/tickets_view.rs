@@ -65,11 +65,25 @@ pub const STATUS_FILTERS: [(&str, &str); 9] = [
 ];
 
 /// Sort orders offered in the agent list: (value, label).
-pub const SORTS: [(&str, &str); 3] = [
+pub const SORTS: [(&str, &str); 4] = [
     ("-updated", "Recently updated"),
     ("-created", "Newest first"),
     ("priority", "Highest priority"),
+    ("due", "Next due"),
 ];
+
+/// SLA states an agent may filter on: (value, label).
+pub const SLA_FILTERS: [(&str, &str); 6] = [
+    ("breached", "Breached"),
+    ("due_soon", "Due soon"),
+    ("running", "Running"),
+    ("paused", "Paused"),
+    ("met", "Met"),
+    ("breached,due_soon", "Breached or due soon"),
+];
+
+/// The SLA states a ticket can be in.
+const SLA_STATES: [&str; 5] = ["running", "due_soon", "breached", "paused", "met"];
 
 /// Impact and urgency levels: (value, label).
 pub const LEVELS: [(&str, &str); 3] = [("high", "High"), ("medium", "Medium"), ("low", "Low")];
@@ -100,6 +114,8 @@ pub struct ListParams {
     pub queue: String,
     pub assignee: String,
     pub q: String,
+    /// SLA states, comma-separated (agents only).
+    pub sla: String,
     pub sort: String,
     pub cursor: String,
     /// How many tickets a bulk change just updated (confirmation message).
@@ -107,8 +123,8 @@ pub struct ListParams {
 }
 
 /// The filter keys, in the order they appear in query strings.
-const FILTER_KEYS: [&str; 7] = [
-    "status", "priority", "kind", "queue", "assignee", "q", "sort",
+const FILTER_KEYS: [&str; 8] = [
+    "status", "priority", "kind", "queue", "assignee", "q", "sla", "sort",
 ];
 
 fn split(v: &str) -> Vec<String> {
@@ -144,6 +160,7 @@ impl ListParams {
                 "queue" => p.queue = v,
                 "assignee" => p.assignee = v,
                 "q" => p.q = v,
+                "sla" => p.sla = v,
                 "sort" => p.sort = v,
                 _ => {}
             }
@@ -159,6 +176,7 @@ impl ListParams {
             "queue" => &self.queue,
             "assignee" => &self.assignee,
             "q" => &self.q,
+            "sla" => &self.sla,
             "sort" => &self.sort,
             _ => "",
         }
@@ -237,6 +255,14 @@ impl ListParams {
                     },
                 }
             };
+        let sla_states = if mine { Vec::new() } else { split(&self.sla) };
+        if sla_states.iter().any(|s| !SLA_STATES.contains(&s.as_str())) {
+            errors.push(FieldError::new(
+                "sla",
+                "unknown",
+                "is not a known SLA state",
+            ));
+        }
         let queue = opt_uuid(&self.queue, "queue", &mut errors);
         let assignee = opt_uuid(&self.assignee, "assignee", &mut errors);
         let sort = match self.sort.trim() {
@@ -252,6 +278,9 @@ impl ListParams {
             "-created" => Sort::CreatedDesc,
             "created" => Sort::CreatedAsc,
             "priority" => Sort::Priority,
+            // SLA clocks are for agents; the portal never orders or filters by them.
+            "due" if mine => Sort::CreatedDesc,
+            "due" => Sort::SlaDue,
             _ => {
                 errors.push(FieldError::new("sort", "unknown", "is not a known order"));
                 Sort::UpdatedDesc
@@ -270,6 +299,7 @@ impl ListParams {
                 assignee,
                 requester: mine.then_some(actor.user_id.0),
                 text,
+                sla_states,
                 ..Filter::default()
             },
             sort,
@@ -614,12 +644,17 @@ mod tests {
 
     #[test]
     fn canonical_query_keeps_known_filters_in_order() {
-        let p = ListParams::from_query("?q=vpn+down&status=active&evil=1&cursor=abc&sort=priority");
-        assert_eq!(p.canonical(), "status=active&q=vpn+down&sort=priority");
+        let p = ListParams::from_query(
+            "?q=vpn+down&status=active&evil=1&cursor=abc&sort=priority&sla=breached",
+        );
+        assert_eq!(
+            p.canonical(),
+            "status=active&q=vpn+down&sla=breached&sort=priority"
+        );
         assert!(p.is_filtered());
         assert_eq!(
             p.link("/agent", Some("c1")),
-            "/agent?status=active&q=vpn+down&sort=priority&cursor=c1"
+            "/agent?status=active&q=vpn+down&sla=breached&sort=priority&cursor=c1"
         );
         assert_eq!(ListParams::default().link("/agent", None), "/agent");
         assert!(!ListParams::from_query("sort=-created").is_filtered());
