@@ -336,3 +336,60 @@ async fn mail_ingest_reads_a_message_from_standard_input() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("tenant not found"), "{}", stderr(&o));
 }
+
+#[tokio::test]
+async fn jobs_are_listed_and_dead_ones_retried_from_the_command_line() {
+    use catalyst_store::Scope;
+    use catalyst_store::repo::{jobs, tenants};
+    let c = Cli::new().await;
+    assert!(c.run(&["migrate"]).status.success());
+    assert!(
+        c.run(&["tenant", "create", "acme", "--name", "Acme"])
+            .status
+            .success()
+    );
+    let o = c.run(&["jobs", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("pending 0 (due now 0), running 0, dead 0"),
+        "{}",
+        stdout(&o)
+    );
+    // A job that can only die: an unknown kind, run once by a worker.
+    let tenant = {
+        let tx = c.db.store.read(Scope::Global).await.unwrap();
+        let t = tenants::by_slug(&tx, "acme").await.unwrap().unwrap();
+        catalyst_domain::TenantId(t.id)
+    };
+    let now = chrono::Utc::now();
+    let tx = c.db.store.write(Scope::Tenant(tenant)).await.unwrap();
+    let id = jobs::enqueue(
+        &tx,
+        jobs::NewJob::new("gone.kind", serde_json::json!({}), now).tenant(tenant),
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let app = catalyst_app::App::new(
+        c.db.store.clone(),
+        std::sync::Arc::new(catalyst_app::SystemClock),
+        catalyst_app::AppSettings::default(),
+    );
+    assert_eq!(app.drain_jobs().await.unwrap().dead, 1);
+
+    let o = c.run(&["jobs", "list", "--dead"]);
+    let out = stdout(&o);
+    assert!(out.contains("dead 1"), "{out}");
+    assert!(
+        out.contains(&id.to_string()) && out.contains("unknown job kind"),
+        "{out}"
+    );
+    let o = c.run(&["jobs", "retry", &id.to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = c.run(&["jobs", "list"]);
+    assert!(stdout(&o).contains("dead 0"), "{}", stdout(&o));
+    let o = c.run(&["jobs", "retry", &id.to_string()]);
+    assert_eq!(o.status.code(), Some(1), "no longer dead");
+    assert!(stderr(&o).contains("not found"), "{}", stderr(&o));
+}
