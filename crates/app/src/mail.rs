@@ -395,6 +395,19 @@ impl App {
                 "must be between 1 and 10000",
             ));
         }
+        for (name, v, max) in [
+            ("fromName", &patch.from_name, 120),
+            ("imapProcessedFolder", &patch.imap_processed_folder, 200),
+            ("imapUrl", &patch.imap_url, 2000),
+        ] {
+            if v.as_ref().is_some_and(|v| v.chars().count() > max) {
+                errors.push(FieldError::new(
+                    name,
+                    "too_long",
+                    format!("must be at most {max} characters"),
+                ));
+            }
+        }
         let imap_url = opt(patch.imap_url);
         if let Some(Some(u)) = &imap_url
             && !u.contains(":***@")

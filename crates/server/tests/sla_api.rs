@@ -602,6 +602,43 @@ async fn calendars_and_policies_are_validated_and_admin_only() {
 
     // A calendar in use cannot be deleted; the policy can, then the calendar.
     let (cal, policy) = setup(&t, p3(json!({}))).await;
+    // Names are unique per tenant, on create and on rename.
+    let r = t
+        .api("POST", "/v1/sla/policies", admin, Some(p3(json!({}))), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let other = t
+        .api(
+            "POST",
+            "/v1/sla/policies",
+            admin,
+            Some(p3(json!({"name": "Other"}))),
+            &[],
+        )
+        .await
+        .json();
+    let r = t
+        .api(
+            "PUT",
+            &format!("/v1/sla/policies/{}", other["id"].as_str().unwrap()),
+            admin,
+            Some(p3(json!({}))),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = t
+        .api("POST", "/v1/sla/calendars", admin, Some(berlin()), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    t.api(
+        "DELETE",
+        &format!("/v1/sla/policies/{}", other["id"].as_str().unwrap()),
+        admin,
+        None,
+        &[],
+    )
+    .await;
     let r = t
         .api(
             "DELETE",

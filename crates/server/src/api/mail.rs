@@ -166,12 +166,10 @@ impl<S: Send + Sync> FromRequest<S> for RawMessage {
         ValidationFailed
     )
 )]
-pub async fn inbound(
-    State(s): State<AppState>,
-    headers: axum::http::HeaderMap,
-    body: RawMessage,
-) -> Result<Response, ApiError> {
-    let token = headers
+pub async fn inbound(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    // Authenticate before looking at the body: a caller without a token learns nothing.
+    let token = req
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -180,7 +178,9 @@ pub async fn inbound(
             ApiError::new(ErrorCode::Unauthenticated)
                 .detail("use Authorization: Bearer <inbound token>")
         })?;
-    let tenant = s.app.authenticate_inbound_token(token).await?;
+    let token = token.to_string();
+    let tenant = s.app.authenticate_inbound_token(&token).await?;
+    let body = RawMessage::from_request(req, &s).await?;
     let outcome = s.app.ingest_email(tenant, &body.0, Source::Http).await?;
     Ok((StatusCode::ACCEPTED, Json(IngestResult::from(outcome))).into_response())
 }
@@ -245,12 +245,31 @@ pub struct MailSettingsChanges {
     #[schema(pattern = "^(new_ticket|quarantine)$")]
     unknown_sender: Option<String>,
     #[schema(minimum = 1, maximum = 10000)]
+    #[serde(default, deserialize_with = "opt_json_integer")]
     rate_limit_per_hour: Option<i32>,
     /// `imap://`, `imap+starttls://` or `imaps://user:password@host:port/MAILBOX`;
     /// `***` as the password keeps the stored one.
+    #[schema(max_length = 2000)]
     imap_url: Option<String>,
     #[schema(max_length = 200)]
     imap_processed_folder: Option<String>,
+}
+
+/// An optional `i32`, also when written with a zero fraction (`610.0`): JSON counts that
+/// as an integer.
+fn opt_json_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 2f64.powi(53))
+                .map(|f| f as i64)
+        })
+        .and_then(|v| i32::try_from(v).ok())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a 32-bit integer")))
 }
 
 /// The tenant's email settings (admins).
@@ -335,7 +354,10 @@ impl From<catalyst_app::mail::TemplateView> for MailTemplate {
 pub struct MailTemplateInput {
     /// `ticket_created`, `agent_reply`, `requester_reply`, `resolved`, `sla_due_soon` or
     /// `sla_breached`.
-    #[schema(example = "agent_reply")]
+    #[schema(
+        example = "agent_reply",
+        pattern = "^(ticket_created|agent_reply|requester_reply|resolved|sla_due_soon|sla_breached)$"
+    )]
     kind: String,
     #[schema(max_length = 65536)]
     subject: Option<String>,

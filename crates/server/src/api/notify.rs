@@ -96,7 +96,7 @@ pub struct Marked {
 
 /// The caller's notifications, newest first, with the unread count.
 #[utoipa::path(get, path = "/v1/notifications", tag = "notifications", security(("bearer" = [])), params(NotificationsQuery),
-    responses((status = 200, body = Notifications), BadRequest, Unauthenticated))]
+    responses((status = 200, body = Notifications), BadRequest, Unauthenticated, ValidationFailed))]
 pub async fn list(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

@@ -106,10 +106,11 @@ pub async fn save_policy(
     db: &impl ConnectionTrait,
     p: sla_policy::Model,
 ) -> Result<sla_policy::Model> {
-    Ok(sla_policy::ActiveModel::from(p)
+    sla_policy::ActiveModel::from(p)
         .reset_all()
         .update(db)
-        .await?)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "name"))
 }
 
 pub async fn delete_policy(db: &impl ConnectionTrait, tenant: TenantId, id: Uuid) -> Result<bool> {
