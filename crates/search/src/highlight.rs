@@ -26,6 +26,8 @@ pub(crate) struct Matcher {
     /// Words as written.
     swaps: HashSet<String>,
     fuzzy: Vec<(String, usize)>,
+    /// Stems matched with typos.
+    fuzzy_stems: Vec<(String, usize)>,
     prefixes: Vec<(String, usize)>,
 }
 
@@ -42,6 +44,9 @@ impl Matcher {
             let edits = usize::from(w.max_edits());
             if edits > 0 && w.number.is_none() {
                 m.fuzzy.push((w.raw.clone(), edits));
+                if w.stem != w.raw {
+                    m.fuzzy_stems.push((w.stem.clone(), edits));
+                }
             }
             if let Some(e) = w.prefix_edits() {
                 m.prefixes.push((w.raw.clone(), usize::from(e)));
@@ -64,7 +69,11 @@ impl Matcher {
         }
         let mut stream = stemmer.token_stream(token);
         if let Some(stem) = stream.next()
-            && self.exact.contains(&stem.text)
+            && (self.exact.contains(&stem.text)
+                || self
+                    .fuzzy_stems
+                    .iter()
+                    .any(|(s, e)| strsim::osa_distance(s, &stem.text) <= *e))
         {
             return true;
         }

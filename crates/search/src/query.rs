@@ -449,6 +449,16 @@ impl SearchIndex {
                     ));
                 }
             }
+            // A misspelt inflected word is often closer to the stem than to any written form
+            // ("insatll" → stem "insatl" ~ "instal", from "installed").
+            if edits > 0 && w.stem != w.raw {
+                for &(field, boost) in &fields.stemmed {
+                    should.push(constant(
+                        Box::new(FuzzyTermQuery::new(term(field, &w.stem), edits, true)),
+                        FUZZY_SCORE * boost,
+                    ));
+                }
+            }
         }
         if let Some(n) = &w.number {
             should.push(scored_term(self.fields.number, n, NUMBER_BOOST));

@@ -1,5 +1,7 @@
 //! Behaviour of the search index as its callers rely on it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+
 use catalyst_search::{
     ArticleDoc, ArticleStatus, DocType, OpenOutcome, SearchIndex, SearchRequest, SearchResults,
     TicketDoc, Viewer, Visibility,
@@ -163,6 +165,17 @@ fn long_words_tolerate_two_edits() {
     // Five to eight letters allow only one edit.
     assert!(f.agent("renwel ").hits.is_empty());
     assert_eq!(ids(&f.agent("renwal ")), vec![a]);
+}
+
+#[test]
+fn typos_in_inflected_words_match_the_stem() {
+    let mut f = Fixture::new();
+    let a = f.add_article("Updates", "The driver was installed overnight.");
+    f.commit();
+    // "insatll" is three edits from "installed", but its stem is one swap from "instal".
+    let r = f.agent("insatll ");
+    assert_eq!(ids(&r), vec![a]);
+    assert!(r.hits[0].snippet_html.contains("<mark>installed</mark>"));
 }
 
 #[test]
