@@ -186,7 +186,7 @@ impl App {
             },
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(a.into())
     }
 

@@ -67,7 +67,7 @@ impl App {
             },
         )
         .await?;
-        events::append(
+        let e = events::append(
             db,
             events::NewEvent {
                 tenant: c.tenant,
@@ -79,6 +79,9 @@ impl App {
             },
         )
         .await?;
+        if crate::notify::NOTIFIED_EVENTS.contains(&c.action) {
+            self.enqueue_notify(db, &e, c.who.id).await?;
+        }
         Ok(())
     }
 

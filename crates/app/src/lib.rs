@@ -8,10 +8,13 @@ pub mod auth;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod markdown;
 pub mod members;
+pub mod notify;
 pub mod passwords;
 pub mod queues;
+pub mod sla;
 pub mod tenants;
 mod throttle;
 pub mod tickets;
@@ -60,6 +63,8 @@ pub struct App {
     pub(crate) throttle: Arc<throttle::Throttle>,
     pub(crate) blobs: Option<catalyst_store::blob::BlobStore>,
     pub(crate) token_cache: Arc<auth::TokenCache>,
+    pub(crate) jobs: Arc<jobs::JobsSignal>,
+    pub(crate) live: tokio::sync::broadcast::Sender<notify::LiveSignal>,
 }
 
 impl App {
@@ -71,6 +76,8 @@ impl App {
             throttle: Arc::new(throttle::Throttle::default()),
             blobs: None,
             token_cache: Arc::new(auth::TokenCache::default()),
+            jobs: Arc::new(jobs::JobsSignal::default()),
+            live: tokio::sync::broadcast::channel(256).0,
         }
     }
 

@@ -620,6 +620,8 @@ impl App {
                 first_response_at: Set(None),
                 resolved_at: Set(None),
                 closed_at: Set(None),
+                sla_state: Set(None),
+                sla_next_due_at: Set(None),
             },
         )
         .await?;
@@ -667,7 +669,7 @@ impl App {
         self.remember(&tx, actor, idem.as_ref(), "ticket", t.id)
             .await?;
         let mut v = self.ticket_views(&tx, actor, vec![t]).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         v.pop()
             .map(|v| (v, true))
             .ok_or(AppError::NotFound("ticket"))
@@ -968,7 +970,7 @@ impl App {
         )
         .await?;
         let mut v = self.ticket_views(&tx, actor, vec![saved]).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         v.pop().ok_or(AppError::NotFound("ticket"))
     }
 
@@ -1028,7 +1030,7 @@ impl App {
             return Ok(Err(failures));
         }
         let views = self.ticket_views(&tx, actor, saved).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Ok(views))
     }
 
@@ -1151,7 +1153,7 @@ impl App {
         self.remember(&tx, actor, idem.as_ref(), "comment", c.id)
             .await?;
         let mut v = self.comment_views(&tx, vec![c]).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         v.pop()
             .map(|v| (v, true))
             .ok_or(AppError::NotFound("comment"))
@@ -1306,7 +1308,7 @@ impl App {
                     closed += 1;
                 }
             }
-            tx.commit().await?;
+            self.commit(tx).await?;
         }
         Ok(closed)
     }

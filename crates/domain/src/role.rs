@@ -30,6 +30,8 @@ pub enum Permission {
     ViewMembers,
     ManageMembers,
     ViewAudit,
+    /// Workflow settings: SLA policies, calendars, dead jobs.
+    ManageSettings,
 }
 
 impl Role {
@@ -48,9 +50,10 @@ impl Role {
         match permission {
             Permission::UsePortal => true,
             Permission::UseAgentConsole => matches!(self, Role::Agent | Role::Admin),
-            Permission::ViewMembers | Permission::ManageMembers | Permission::ViewAudit => {
-                self == Role::Admin
-            }
+            Permission::ViewMembers
+            | Permission::ManageMembers
+            | Permission::ViewAudit
+            | Permission::ManageSettings => self == Role::Admin,
         }
     }
 

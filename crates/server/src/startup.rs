@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -134,7 +133,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(%addr, "Catalyst is listening");
     eprintln!("Catalyst is listening on http://{addr}");
 
-    let workers = spawn_workers(app.clone());
+    let workers = crate::workers::spawn(app.clone());
     let router = http::router(state(app, config));
     axum::serve(
         listener,
@@ -143,7 +142,9 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("serving HTTP")?;
-    workers.abort();
+    for w in workers {
+        w.abort();
+    }
     tracing::info!("Catalyst stopped");
     Ok(())
 }
@@ -163,28 +164,6 @@ fn print_demo(config: &Config, created: &[catalyst_app::demo::DemoAccount]) {
         eprintln!("  {:<10} {:<26} {}", a.role, a.email, a.password);
     }
     eprintln!("These passwords are shown only once.");
-}
-
-/// Periodic background work. Each task logs its own failures and keeps going.
-fn spawn_workers(app: App) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            match app.purge_expired_sessions().await {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
-            }
-            match app.auto_close_resolved().await {
-                Ok(n) if n > 0 => {
-                    tracing::info!(closed = n, "resolved tickets closed automatically")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "closing resolved tickets failed"),
-            }
-        }
-    })
 }
 
 async fn shutdown_signal() {

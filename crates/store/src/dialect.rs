@@ -41,6 +41,41 @@ pub(crate) async fn allow_own_memberships(db: &impl ConnectionTrait) -> Result<(
     Ok(())
 }
 
+/// PostgreSQL: a transaction in the system-worker scope (`app.system = 'on'`) may read and
+/// write every row of a queue table (`jobs`, `events`) across tenants. Only the job
+/// workers and the outbox consumers open such transactions; tenant data itself is still
+/// reached through tenant-scoped transactions.
+pub(crate) async fn allow_system_workers(
+    db: &impl ConnectionTrait,
+    table: &str,
+) -> Result<(), DbErr> {
+    if !is_postgres(db) {
+        return Ok(());
+    }
+    db.execute_unprepared(&format!(
+        "CREATE POLICY system_workers ON {table}
+           USING (current_setting('app.system', true) = 'on')
+           WITH CHECK (current_setting('app.system', true) = 'on');"
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The PostgreSQL channel on which job workers are woken.
+pub const JOBS_CHANNEL: &str = "catalyst_jobs";
+
+/// PostgreSQL: wakes the job workers of every node when the transaction commits
+/// (notifications are transactional and coalesced). SQLite: nothing; the app wakes its
+/// in-process worker after the commit.
+pub(crate) async fn notify_jobs(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if !is_postgres(db) {
+        return Ok(());
+    }
+    db.execute_unprepared("SELECT pg_notify('catalyst_jobs', '')")
+        .await?;
+    Ok(())
+}
+
 /// Rejects UPDATE and DELETE on a table, for every role including the owner.
 pub(crate) async fn make_append_only(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
     let sql = if is_postgres(db) {
@@ -68,16 +103,19 @@ pub(crate) async fn set_scope(
     db: &impl ConnectionTrait,
     tenant: Option<TenantId>,
     user: Option<UserId>,
+    system: bool,
 ) -> Result<(), DbErr> {
     if !is_postgres(db) {
         return Ok(());
     }
     let t = tenant.map(|t| t.to_string()).unwrap_or_default();
     let u = user.map(|u| u.to_string()).unwrap_or_default();
+    let s = if system { "on" } else { "" };
     db.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
-        "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
-        [Value::from(t), Value::from(u)],
+        "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
+                set_config('app.system', $3, true)",
+        [Value::from(t), Value::from(u), Value::from(s)],
     ))
     .await?;
     Ok(())
@@ -89,7 +127,7 @@ pub async fn scope_transaction(
     scope: crate::Scope,
 ) -> Result<(), DbErr> {
     let (t, u) = scope.parts();
-    set_scope(db, t, u).await
+    set_scope(db, t, u, scope == crate::Scope::System).await
 }
 
 /// Serialises appends to one tenant's audit chain until the transaction ends. SQLite has

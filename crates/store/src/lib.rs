@@ -110,12 +110,15 @@ pub enum Scope {
     User(UserId),
     /// One tenant, acting as one user.
     TenantUser(TenantId, UserId),
+    /// Job workers and outbox consumers: the queue tables (`jobs`, `events`) of every
+    /// tenant, nothing else of tenant data.
+    System,
 }
 
 impl Scope {
     pub(crate) fn parts(self) -> (Option<TenantId>, Option<UserId>) {
         match self {
-            Scope::Global => (None, None),
+            Scope::Global | Scope::System => (None, None),
             Scope::Tenant(t) => (Some(t), None),
             Scope::User(u) => (None, Some(u)),
             Scope::TenantUser(t, u) => (Some(t), Some(u)),
@@ -206,7 +209,7 @@ impl Store {
     pub async fn write(&self, scope: Scope) -> Result<DatabaseTransaction> {
         let tx = self.writer.begin().await?;
         let (t, u) = scope.parts();
-        dialect::set_scope(&tx, t, u).await?;
+        dialect::set_scope(&tx, t, u, scope == Scope::System).await?;
         Ok(tx)
     }
 
@@ -223,7 +226,7 @@ impl Store {
             self.reader.begin().await?
         };
         let (t, u) = scope.parts();
-        dialect::set_scope(&tx, t, u).await?;
+        dialect::set_scope(&tx, t, u, scope == Scope::System).await?;
         Ok(tx)
     }
 

@@ -34,6 +34,11 @@ pub struct Model {
     pub first_response_at: Option<DateTimeUtc>,
     pub resolved_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    /// Summary of the SLA clock: `running`, `due_soon`, `breached`, `paused`, `met`;
+    /// `None` when no policy applies.
+    pub sla_state: Option<String>,
+    /// The next first-response or resolution deadline of a running clock.
+    pub sla_next_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -49,3 +49,15 @@ pub async fn list_after(
         .all(db)
         .await?)
 }
+
+/// One event of the tenant.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: i64,
+) -> Result<Option<event::Model>> {
+    Ok(event::Entity::find_by_id(id)
+        .filter(event::Column::TenantId.eq(tenant.0))
+        .one(db)
+        .await?)
+}

@@ -4,9 +4,12 @@
 pub mod audit;
 pub mod events;
 pub mod idempotency;
+pub mod jobs;
 pub mod members;
+pub mod notifications;
 pub mod queues;
 pub mod sessions;
+pub mod sla;
 pub mod tenants;
 pub mod tickets;
 pub mod tokens;

@@ -1,0 +1,268 @@
+//! Notifications: the in-app bell (a `notifications` row per user, pushed live to open
+//! pages) and the `event.notify` job that fans a ticket event out to the people who
+//! should hear about it.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use catalyst_domain::{Permission, TenantId, UserId};
+use catalyst_store::Scope;
+use catalyst_store::entity::{event, notification, ticket};
+use catalyst_store::repo::{events, jobs as jobs_repo, members, notifications as repo};
+use catalyst_store::sea_orm::ConnectionTrait;
+
+use crate::jobs::JobError;
+use crate::{Actor, App, AppError, Result};
+
+/// Ticket events that are fanned out to people (in-app, and email when configured).
+pub const NOTIFIED_EVENTS: &[&str] = &[
+    "ticket.created",
+    "ticket.updated",
+    "ticket.reply_added",
+    "ticket.note_added",
+    "ticket.sla_due_soon",
+    "ticket.sla_breached",
+];
+
+/// A signal to the open pages of one user that their notifications changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveSignal {
+    pub tenant: TenantId,
+    pub user: UserId,
+}
+
+/// One notification as its user sees it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationView {
+    pub id: Uuid,
+    pub kind: String,
+    pub ticket_id: Option<Uuid>,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+/// The user's latest notifications and how many are unread.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationList {
+    pub unread: u64,
+    pub items: Vec<NotificationView>,
+}
+
+impl From<notification::Model> for NotificationView {
+    fn from(n: notification::Model) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind,
+            ticket_id: n.ticket_id,
+            title: n.title,
+            body: n.body,
+            created_at: n.created_at,
+            read: n.read_at.is_some(),
+        }
+    }
+}
+
+/// A notification to write.
+pub(crate) struct Notice<'a> {
+    pub kind: &'a str,
+    pub ticket: Option<&'a ticket::Model>,
+    pub title: String,
+    pub body: String,
+}
+
+impl App {
+    /// Live changes to notifications on this node (for Server-Sent Events).
+    pub fn subscribe_live(&self) -> tokio::sync::broadcast::Receiver<LiveSignal> {
+        self.live.subscribe()
+    }
+
+    /// Tells open pages of these users to refresh their bell. Call after the commit.
+    pub(crate) fn announce(&self, tenant: TenantId, users: &[UserId]) {
+        for u in users {
+            // No receiver is not an error: nobody has a page open.
+            let _ = self.live.send(LiveSignal { tenant, user: *u });
+        }
+    }
+
+    /// Writes one notification per user inside the caller's transaction.
+    pub(crate) async fn notify_users(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant: TenantId,
+        users: &[UserId],
+        n: &Notice<'_>,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        for u in users {
+            repo::insert(
+                db,
+                notification::Model {
+                    id: Uuid::now_v7(),
+                    tenant_id: tenant.0,
+                    user_id: u.0,
+                    kind: n.kind.to_string(),
+                    ticket_id: n.ticket.map(|t| t.id),
+                    title: n.title.chars().take(300).collect(),
+                    body: n.body.chars().take(1000).collect(),
+                    created_at: now,
+                    read_at: None,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Who hears about a ticket's SLA: its assignee, or every agent of the tenant when
+    /// it is unassigned.
+    #[allow(dead_code)] // the SLA timers call it
+    pub(crate) async fn ticket_watchers(
+        &self,
+        db: &impl ConnectionTrait,
+        t: &ticket::Model,
+    ) -> Result<Vec<UserId>> {
+        if let Some(a) = t.assignee_id {
+            return Ok(vec![UserId(a)]);
+        }
+        Ok(members::list_for_tenant(db, TenantId(t.tenant_id))
+            .await?
+            .into_iter()
+            .filter(|m| m.role != "requester")
+            .map(|m| UserId(m.user_id))
+            .collect())
+    }
+
+    /// The caller's latest notifications.
+    pub async fn notifications(&self, actor: &Actor, limit: u64) -> Result<NotificationList> {
+        actor.require(Permission::UsePortal)?;
+        let tx = self
+            .store
+            .read(Scope::TenantUser(actor.tenant.id, actor.user_id))
+            .await?;
+        let items = repo::latest(&tx, actor.tenant.id, actor.user_id, limit.clamp(1, 200))
+            .await?
+            .into_iter()
+            .map(NotificationView::from)
+            .collect();
+        let unread = repo::unread_count(&tx, actor.tenant.id, actor.user_id).await?;
+        Ok(NotificationList { unread, items })
+    }
+
+    pub async fn unread_notifications(&self, actor: &Actor) -> Result<u64> {
+        let tx = self
+            .store
+            .read(Scope::TenantUser(actor.tenant.id, actor.user_id))
+            .await?;
+        Ok(repo::unread_count(&tx, actor.tenant.id, actor.user_id).await?)
+    }
+
+    /// Marks one notification (or all) of the caller read. An id of someone else's
+    /// notification is `NotFound`.
+    pub async fn mark_notifications_read(&self, actor: &Actor, id: Option<Uuid>) -> Result<u64> {
+        let tx = self
+            .store
+            .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
+            .await?;
+        let n = repo::mark_read(&tx, actor.tenant.id, actor.user_id, id, self.clock.now()).await?;
+        if id.is_some() && n == 0 {
+            let mine = repo::latest(&tx, actor.tenant.id, actor.user_id, 200).await?;
+            if !mine.iter().any(|m| Some(m.id) == id) {
+                return Err(AppError::NotFound("notification"));
+            }
+        }
+        tx.commit().await?;
+        self.announce(actor.tenant.id, &[actor.user_id]);
+        Ok(n)
+    }
+
+    /// Enqueues the fan-out of an outbox event, in the transaction that wrote it.
+    pub(crate) async fn enqueue_notify(
+        &self,
+        db: &impl ConnectionTrait,
+        e: &event::Model,
+        actor: Option<UserId>,
+    ) -> Result<()> {
+        jobs_repo::enqueue(
+            db,
+            jobs_repo::NewJob::new(
+                "event.notify",
+                json!({"eventId": e.id, "actorId": actor}),
+                self.clock.now(),
+            )
+            .tenant(TenantId(e.tenant_id)),
+            self.clock.now(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The `event.notify` job: reloads the event and the ticket and tells the people who
+    /// should know. Safe to run again (it only adds notifications).
+    pub(crate) async fn on_event_job(
+        &self,
+        tenant: TenantId,
+        payload: &serde_json::Value,
+    ) -> std::result::Result<(), JobError> {
+        let Some(event_id) = payload.get("eventId").and_then(|v| v.as_i64()) else {
+            return Err(JobError::Fatal("payload has no eventId".into()));
+        };
+        let actor = payload
+            .get("actorId")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .map(UserId);
+        let tx = self.store.write(Scope::Tenant(tenant)).await?;
+        let Some(e) = events::get(&tx, tenant, event_id).await? else {
+            return Ok(());
+        };
+        let Ok(ticket_id) = Uuid::parse_str(&e.aggregate_id) else {
+            return Ok(());
+        };
+        let Some(t) = catalyst_store::repo::tickets::get(&tx, tenant, ticket_id).await? else {
+            return Ok(());
+        };
+        let mut told = Vec::new();
+        match e.event_type.as_str() {
+            "ticket.updated" => {
+                if let Some(a) = e.payload.get("assignee").and_then(|v| v.as_str())
+                    && let Some(assignee) = t.assignee_id
+                    && a == assignee.to_string()
+                    && actor != Some(UserId(assignee))
+                {
+                    told.push(UserId(assignee));
+                    let n = Notice {
+                        kind: "ticket_assigned",
+                        ticket: Some(&t),
+                        title: format!("{} was assigned to you", t.number),
+                        body: t.subject.clone(),
+                    };
+                    self.notify_users(&tx, tenant, &told, &n).await?;
+                }
+            }
+            "ticket.reply_added" => {
+                if actor == Some(UserId(t.requester_id))
+                    && let Some(assignee) = t.assignee_id
+                {
+                    told.push(UserId(assignee));
+                    let n = Notice {
+                        kind: "requester_replied",
+                        ticket: Some(&t),
+                        title: format!("{}: the requester replied", t.number),
+                        body: t.subject.clone(),
+                    };
+                    self.notify_users(&tx, tenant, &told, &n).await?;
+                }
+            }
+            _ => {}
+        }
+        tx.commit().await?;
+        self.announce(tenant, &told);
+        Ok(())
+    }
+}

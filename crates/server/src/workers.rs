@@ -1,0 +1,130 @@
+//! Background workers: the durable job runner and periodic housekeeping.
+//!
+//! The job runner sleeps until the next job is due instead of polling: it is woken by the
+//! in-process signal after a local commit that enqueued work, by PostgreSQL `NOTIFY` when
+//! another node enqueued work, or by a timer set to the earliest `run_at`. After downtime
+//! overdue jobs and timers are due at once, so each fires once on start.
+
+use std::time::Duration;
+
+use catalyst_app::App;
+use catalyst_store::sea_orm::DatabaseBackend;
+
+/// The longest the runner sleeps without checking the queue (a safety net: wake-ups
+/// normally come first).
+const MAX_IDLE: Duration = Duration::from_secs(60);
+/// Jobs claimed per round.
+const BATCH: u64 = 32;
+
+/// Starts every background worker; abort the handles on shutdown.
+pub fn spawn(app: App) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(housekeeping(app.clone())),
+        tokio::spawn(run_jobs(app)),
+    ]
+}
+
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+async fn run_jobs(app: App) {
+    let name = worker_name();
+    let signal = app.jobs_signal();
+    let mut listener = pg_listener(&app).await;
+    loop {
+        match app.run_due_jobs(&name, BATCH).await {
+            Ok(r) if r.total() > 0 => continue,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "running jobs failed; retrying shortly");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        }
+        if let Ok(s) = app.job_stats().await {
+            metrics::gauge!("jobs_pending").set(s.pending as f64);
+            metrics::gauge!("jobs_dead").set(s.dead as f64);
+        }
+        let wait = match app.next_job_due().await {
+            Ok(Some(at)) => (at - app.clock().now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_IDLE),
+            Ok(None) => MAX_IDLE,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the job queue failed");
+                Duration::from_secs(5)
+            }
+        };
+        if wait.is_zero() {
+            continue;
+        }
+        tokio::select! {
+            _ = signal.woken() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = next_notification(&mut listener) => {}
+        }
+    }
+}
+
+type Listener = Option<catalyst_store::sea_orm::sqlx::postgres::PgListener>;
+
+/// On PostgreSQL, a connection listening for job notifications from every node.
+async fn pg_listener(app: &App) -> Listener {
+    let store = app.store();
+    if store.backend() != DatabaseBackend::Postgres {
+        return None;
+    }
+    let pool = store.writer().get_postgres_connection_pool();
+    match catalyst_store::sea_orm::sqlx::postgres::PgListener::connect_with(pool).await {
+        Ok(mut l) => match l.listen(catalyst_store::dialect::JOBS_CHANNEL).await {
+            Ok(()) => Some(l),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot LISTEN for jobs; relying on timers");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot LISTEN for jobs; relying on timers");
+            None
+        }
+    }
+}
+
+async fn next_notification(l: &mut Listener) {
+    match l {
+        Some(listener) => {
+            if let Err(e) = listener.recv().await {
+                tracing::warn!(error = %e, "job notification listener failed");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Periodic housekeeping. Each task logs its own failures and keeps going.
+async fn housekeeping(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match app.purge_expired_sessions().await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+        match app.auto_close_resolved().await {
+            Ok(n) if n > 0 => {
+                tracing::info!(closed = n, "resolved tickets closed automatically")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "closing resolved tickets failed"),
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The durable jobs queue: jobs and timers enqueued in the transaction of the change that
+//! causes them, claimed by one worker at a time under a lease.
+//!
+//! Workers call [`claim`], [`complete`], [`fail`] and [`next_due`] in the system-worker
+//! scope (`Scope::System`); use cases call [`enqueue`] and [`cancel`] inside their own
+//! tenant-scoped transaction.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::dialect;
+use crate::entity::job;
+use catalyst_domain::TenantId;
+
+pub const PENDING: &str = "pending";
+pub const RUNNING: &str = "running";
+pub const DEAD: &str = "dead";
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub tenant: Option<TenantId>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: DateTime<Utc>,
+    /// At most one pending job per key: enqueueing again replaces its payload and
+    /// `run_at` (how timers are rescheduled).
+    pub dedupe_key: Option<String>,
+    pub max_attempts: i32,
+}
+
+impl NewJob {
+    pub fn new(kind: impl Into<String>, payload: serde_json::Value, run_at: DateTime<Utc>) -> Self {
+        Self {
+            tenant: None,
+            kind: kind.into(),
+            payload,
+            run_at,
+            dedupe_key: None,
+            max_attempts: 8,
+        }
+    }
+
+    pub fn tenant(mut self, t: TenantId) -> Self {
+        self.tenant = Some(t);
+        self
+    }
+
+    pub fn dedupe(mut self, key: impl Into<String>) -> Self {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+
+    pub fn max_attempts(mut self, n: i32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+}
+
+/// Enqueues (or, with a dedupe key, reschedules) a job. Call inside the transaction of
+/// the change that causes it; on PostgreSQL the workers are woken when it commits.
+pub async fn enqueue(db: &impl ConnectionTrait, j: NewJob, now: DateTime<Utc>) -> Result<Uuid> {
+    if let Some(key) = &j.dedupe_key
+        && let Some(existing) = job::Entity::find()
+            .filter(job::Column::DedupeKey.eq(key.as_str()))
+            .filter(job::Column::State.eq(PENDING))
+            .one(db)
+            .await?
+    {
+        let id = existing.id;
+        let mut am = existing.into_active_model();
+        am.payload = Set(j.payload);
+        am.run_at = Set(j.run_at);
+        am.kind = Set(j.kind);
+        am.attempts = Set(0);
+        am.max_attempts = Set(j.max_attempts);
+        am.last_error = Set(None);
+        am.updated_at = Set(now);
+        am.update(db).await?;
+        dialect::notify_jobs(db).await?;
+        return Ok(id);
+    }
+    let id = Uuid::now_v7();
+    job::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(j.tenant.map(|t| t.0)),
+        kind: Set(j.kind),
+        payload: Set(j.payload),
+        state: Set(PENDING.into()),
+        run_at: Set(j.run_at),
+        attempts: Set(0),
+        max_attempts: Set(j.max_attempts),
+        last_error: Set(None),
+        dedupe_key: Set(j.dedupe_key),
+        locked_by: Set(None),
+        locked_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    dialect::notify_jobs(db).await?;
+    Ok(id)
+}
+
+/// Removes the pending job with this dedupe key, if any (a timer that no longer applies).
+pub async fn cancel(db: &impl ConnectionTrait, dedupe_key: &str) -> Result<bool> {
+    let r = job::Entity::delete_many()
+        .filter(job::Column::DedupeKey.eq(dedupe_key))
+        .filter(job::Column::State.eq(PENDING))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+fn due(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(job::Column::State.eq(PENDING))
+                .add(job::Column::RunAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(job::Column::State.eq(RUNNING))
+                .add(job::Column::LockedUntil.lt(now)),
+        )
+}
+
+/// Claims up to `limit` due jobs for `worker` until `now + lease`: pending jobs whose time
+/// has come, and running jobs whose lease expired (their worker died). On PostgreSQL the
+/// rows are locked `FOR UPDATE SKIP LOCKED`, so concurrent workers never claim the same
+/// job; on SQLite the single writer serialises claims.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<job::Model>> {
+    let mut q = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(due(now))
+        .order_by_asc(job::Column::RunAt)
+        .limit(limit);
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let ids: Vec<Uuid> = q.into_tuple().all(db).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(RUNNING))
+        .col_expr(
+            job::Column::Attempts,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(job::Column::Attempts), 1),
+        )
+        .col_expr(job::Column::LockedBy, Expr::value(worker))
+        .col_expr(job::Column::LockedUntil, Expr::value(now + lease))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    Ok(job::Entity::find()
+        .filter(job::Column::Id.is_in(ids))
+        .order_by_asc(job::Column::RunAt)
+        .all(db)
+        .await?)
+}
+
+/// A finished job is deleted. Returns false if the lease was lost to another worker.
+pub async fn complete(db: &impl ConnectionTrait, id: Uuid, worker: &str) -> Result<bool> {
+    let r = job::Entity::delete_many()
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::State.eq(RUNNING))
+        .filter(job::Column::LockedBy.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// What became of a failed job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    /// Scheduled again at this time.
+    Retry(DateTime<Utc>),
+    /// Out of attempts (or not retryable): kept as `dead` for an admin.
+    Dead,
+    /// A newer pending job with the same dedupe key supersedes it; removed.
+    Superseded,
+    /// The lease was lost to another worker; nothing changed.
+    LostLease,
+}
+
+/// Exponential backoff: 10 s, 20 s, 40 s, … capped at one hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 20) - 1;
+    Duration::seconds((10i64 << exp).min(3600))
+}
+
+/// Records a failure: retried with backoff until `max_attempts`, then dead.
+pub async fn fail(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    worker: &str,
+    error: &str,
+    retryable: bool,
+    now: DateTime<Utc>,
+) -> Result<Failed> {
+    let Some(j) = job::Entity::find_by_id(id)
+        .filter(job::Column::State.eq(RUNNING))
+        .filter(job::Column::LockedBy.eq(worker))
+        .one(db)
+        .await?
+    else {
+        return Ok(Failed::LostLease);
+    };
+    let error: String = error.chars().take(2000).collect();
+    let dead = !retryable || j.attempts >= j.max_attempts;
+    if !dead && let Some(key) = &j.dedupe_key {
+        let successor = job::Entity::find()
+            .filter(job::Column::DedupeKey.eq(key.as_str()))
+            .filter(job::Column::State.eq(PENDING))
+            .count(db)
+            .await?;
+        if successor > 0 {
+            job::Entity::delete_by_id(id).exec(db).await?;
+            return Ok(Failed::Superseded);
+        }
+    }
+    let retry_at = now + backoff(j.attempts);
+    let mut am = j.into_active_model();
+    am.last_error = Set(Some(error));
+    am.locked_by = Set(None);
+    am.locked_until = Set(None);
+    am.updated_at = Set(now);
+    if dead {
+        am.state = Set(DEAD.into());
+        am.dedupe_key = Set(None);
+    } else {
+        am.state = Set(PENDING.into());
+        am.run_at = Set(retry_at);
+    }
+    am.update(db).await?;
+    Ok(if dead {
+        Failed::Dead
+    } else {
+        Failed::Retry(retry_at)
+    })
+}
+
+/// When the next job becomes due (a pending `run_at` or an expiring lease), if any.
+pub async fn next_due(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>> {
+    let pending: Option<DateTime<Utc>> = job::Entity::find()
+        .select_only()
+        .column(job::Column::RunAt)
+        .filter(job::Column::State.eq(PENDING))
+        .order_by_asc(job::Column::RunAt)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let lease: Option<Option<DateTime<Utc>>> = job::Entity::find()
+        .select_only()
+        .column(job::Column::LockedUntil)
+        .filter(job::Column::State.eq(RUNNING))
+        .order_by_asc(job::Column::LockedUntil)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(match (pending, lease.flatten()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}
+
+/// Jobs in one state, oldest due first, optionally of one tenant.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    state: &str,
+    tenant: Option<TenantId>,
+    limit: u64,
+) -> Result<Vec<job::Model>> {
+    let mut q = job::Entity::find().filter(job::Column::State.eq(state));
+    if let Some(t) = tenant {
+        q = q.filter(job::Column::TenantId.eq(t.0));
+    }
+    Ok(q.order_by_asc(job::Column::RunAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Puts a dead job back in the queue, due now. With `tenant`, only that tenant's job.
+pub async fn retry(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    tenant: Option<TenantId>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut q = job::Entity::find_by_id(id).filter(job::Column::State.eq(DEAD));
+    if let Some(t) = tenant {
+        q = q.filter(job::Column::TenantId.eq(t.0));
+    }
+    let Some(j) = q.one(db).await? else {
+        return Ok(false);
+    };
+    let mut am = j.into_active_model();
+    am.state = Set(PENDING.into());
+    am.attempts = Set(0);
+    am.run_at = Set(now);
+    am.updated_at = Set(now);
+    am.update(db).await?;
+    dialect::notify_jobs(db).await?;
+    Ok(true)
+}
+
+/// Queue depth per state, and the oldest due pending `run_at` (for lag).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    pub pending: u64,
+    pub due: u64,
+    pub running: u64,
+    pub dead: u64,
+    pub oldest_due: Option<DateTime<Utc>>,
+}
+
+pub async fn stats(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<QueueStats> {
+    let count = |state: &'static str| {
+        job::Entity::find()
+            .filter(job::Column::State.eq(state))
+            .count(db)
+    };
+    let oldest_due: Option<DateTime<Utc>> = job::Entity::find()
+        .select_only()
+        .column(job::Column::RunAt)
+        .filter(job::Column::State.eq(PENDING))
+        .filter(job::Column::RunAt.lte(now))
+        .order_by_asc(job::Column::RunAt)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(QueueStats {
+        pending: count(PENDING).await?,
+        due: job::Entity::find()
+            .filter(job::Column::State.eq(PENDING))
+            .filter(job::Column::RunAt.lte(now))
+            .count(db)
+            .await?,
+        running: count(RUNNING).await?,
+        dead: count(DEAD).await?,
+        oldest_due,
+    })
+}
