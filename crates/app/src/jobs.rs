@@ -132,6 +132,7 @@ impl App {
     pub(crate) async fn commit(&self, tx: DatabaseTransaction) -> Result<()> {
         tx.commit().await?;
         self.jobs.wake();
+        self.wake_indexer();
         Ok(())
     }
 
