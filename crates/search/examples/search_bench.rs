@@ -270,11 +270,12 @@ struct Tenant {
     next_number: u64,
 }
 
-fn args() -> (usize, PathBuf, usize, u64) {
+fn args() -> (usize, PathBuf, usize, u64, bool) {
     let mut docs = 100_000;
     let mut dir = std::env::temp_dir().join("catalyst-search-bench");
     let mut queries = 3000;
     let mut write_secs = 20;
+    let mut skip_build = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -284,10 +285,11 @@ fn args() -> (usize, PathBuf, usize, u64) {
             "--write-secs" => {
                 write_secs = it.next().and_then(|v| v.parse().ok()).unwrap_or(write_secs)
             }
+            "--skip-build" => skip_build = true,
             other => panic!("unknown argument {other}"),
         }
     }
-    (docs, dir, queries, write_secs)
+    (docs, dir, queries, write_secs, skip_build)
 }
 
 fn peak_rss_mib() -> f64 {
@@ -443,20 +445,26 @@ fn make_query(g: &mut Gen, tenants: &[Tenant]) -> SearchRequest {
 }
 
 fn main() {
-    let (docs, dir, queries, write_secs) = args();
+    let (docs, dir, queries, write_secs, skip_build) = args();
     let mut g = Gen {
         rng: StdRng::seed_from_u64(5),
     };
+    // Tenants, people and queues come from the seeded generator, so a later run with
+    // `--skip-build` queries the same index.
     let mut tenants: Vec<Tenant> = (0..20)
         .map(|_| Tenant {
-            id: Uuid::now_v7(),
-            requesters: (0..500).map(|_| Uuid::now_v7()).collect(),
-            queues: (0..6).map(|_| Uuid::now_v7()).collect(),
+            id: Uuid::from_u128(g.rng.random()),
+            requesters: (0..500).map(|_| Uuid::from_u128(g.rng.random())).collect(),
+            queues: (0..6).map(|_| Uuid::from_u128(g.rng.random())).collect(),
             next_number: 0,
         })
         .collect();
 
-    if dir.exists() {
+    if skip_build {
+        for t in &mut tenants {
+            t.next_number = (docs as u64) * 9 / 10 / 20;
+        }
+    } else if dir.exists() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
     let options = IndexOptions {
@@ -468,7 +476,7 @@ fn main() {
     // 1. Build.
     let started = Instant::now();
     let mut text_bytes = 0usize;
-    for i in 0..docs {
+    for i in 0..if skip_build { 0 } else { docs } {
         let ti = (i / 10 + i) % tenants.len();
         if i % 10 == 0 {
             let a = make_article(&mut g, &tenants[ti]);
@@ -497,12 +505,14 @@ fn main() {
         index.total_docs(),
         tenants.len()
     );
-    println!(
-        "build: {:.1} s, {:.0} docs/s (generated text {:.0} MiB)",
-        build.as_secs_f64(),
-        docs as f64 / build.as_secs_f64(),
-        text_bytes as f64 / 1048576.0
-    );
+    if !skip_build {
+        println!(
+            "build: {:.1} s, {:.0} docs/s (generated text {:.0} MiB)",
+            build.as_secs_f64(),
+            docs as f64 / build.as_secs_f64(),
+            text_bytes as f64 / 1048576.0
+        );
+    }
     println!("index size on disk: {:.0} MiB", size as f64 / 1048576.0);
 
     // 2. Queries.

@@ -11,6 +11,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDo
 use uuid::Uuid;
 
 use crate::doc::{ArticleDoc, DocType, TicketDoc};
+use crate::expand::Automata;
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema, register_analyzers};
 use crate::{Result, SearchError};
 
@@ -73,6 +74,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<WriterState>,
     pub(crate) fields: Fields,
+    pub(crate) automata: Automata,
     dir: Option<PathBuf>,
 }
 
@@ -182,6 +184,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(WriterState { writer, payload }),
             fields,
+            automata: Automata::new(),
             dir: dir.map(Path::to_path_buf),
         })
     }

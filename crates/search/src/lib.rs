@@ -11,6 +11,7 @@
 //! rules.
 
 mod doc;
+mod expand;
 mod highlight;
 mod index;
 pub mod query;

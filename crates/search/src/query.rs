@@ -53,6 +53,7 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 use uuid::Uuid;
 
 use crate::doc::{DocType, Visibility, normalize_number};
+use crate::expand::expand;
 use crate::highlight::{Matcher, highlight_all, snippet};
 use crate::schema::{plain_analyzer, text_analyzer};
 use crate::{Result, SearchError, SearchIndex};
@@ -422,7 +423,7 @@ impl SearchIndex {
         v
     }
 
-    fn word_query(&self, w: &Word, fields: &Fields2) -> Box<dyn Query> {
+    fn word_query(&self, w: &Word, fields: &Fields2, searcher: &Searcher) -> Box<dyn Query> {
         let mut should: Vec<Box<dyn Query>> = Vec::new();
         for &(field, boost) in &fields.stemmed {
             should.push(scored_term(field, &w.stem, boost));
@@ -430,33 +431,31 @@ impl SearchIndex {
         if w.number.is_none() {
             let edits = w.max_edits();
             let swaps = w.swaps();
-            let prefix = w.prefix_edits();
+            let fuzzy = (edits > 0).then(|| self.automata.fuzzy(&w.raw, edits));
+            let prefix = w.prefix_edits().map(|e| self.automata.prefix(&w.raw, e));
             for &(field, boost) in &fields.plain {
                 let score = FUZZY_SCORE * boost;
-                if edits > 0 {
-                    should.push(constant(
-                        Box::new(FuzzyTermQuery::new(term(field, &w.raw), edits, true)),
-                        score,
-                    ));
+                let mut terms: Vec<String> = swaps.clone();
+                if let Some(dfa) = &fuzzy {
+                    terms.extend(expand(searcher, field, dfa, &w.raw));
                 }
-                for s in &swaps {
-                    should.push(constant(filter_term(field, s), score));
+                if let Some(dfa) = &prefix {
+                    terms.extend(expand(searcher, field, dfa, &w.raw));
                 }
-                if let Some(e) = prefix {
-                    should.push(constant(
-                        Box::new(FuzzyTermQuery::new_prefix(term(field, &w.raw), e, true)),
-                        score,
-                    ));
+                terms.sort();
+                terms.dedup();
+                for t in &terms {
+                    should.push(constant(filter_term(field, t), score));
                 }
             }
             // A misspelt inflected word is often closer to the stem than to any written form
             // ("insatll" → stem "insatl" ~ "instal", from "installed").
             if edits > 0 && w.stem != w.raw {
+                let dfa = self.automata.fuzzy(&w.stem, edits);
                 for &(field, boost) in &fields.stemmed {
-                    should.push(constant(
-                        Box::new(FuzzyTermQuery::new(term(field, &w.stem), edits, true)),
-                        FUZZY_SCORE * boost,
-                    ));
+                    for t in expand(searcher, field, &dfa, &w.stem) {
+                        should.push(constant(filter_term(field, &t), FUZZY_SCORE * boost));
+                    }
                 }
             }
         }
@@ -466,9 +465,14 @@ impl SearchIndex {
         any_of(should)
     }
 
-    fn clause_query(&self, clause: &Clause, fields: &Fields2) -> Box<dyn Query> {
+    fn clause_query(
+        &self,
+        clause: &Clause,
+        fields: &Fields2,
+        searcher: &Searcher,
+    ) -> Box<dyn Query> {
         match clause {
-            Clause::Word(w) => self.word_query(w, fields),
+            Clause::Word(w) => self.word_query(w, fields, searcher),
             Clause::Number(n) => scored_term(self.fields.number, n, NUMBER_BOOST),
             Clause::Synonyms {
                 words,
@@ -476,7 +480,7 @@ impl SearchIndex {
             } => {
                 let mut should: Vec<Box<dyn Query>> = Vec::new();
                 if let [w] = words.as_slice() {
-                    should.push(self.word_query(w, fields));
+                    should.push(self.word_query(w, fields, searcher));
                 }
                 for alt in alternatives {
                     for &(field, boost) in &fields.stemmed {
@@ -555,10 +559,11 @@ impl SearchIndex {
         };
         let filter = self.filter_query(req);
         let has_text = !clauses.is_empty();
+        let searcher = self.searcher();
         let query: Box<dyn Query> = if has_text {
             let text_queries: Vec<(Occur, Box<dyn Query>)> = clauses
                 .iter()
-                .map(|c| (Occur::Should, self.clause_query(c, &fields)))
+                .map(|c| (Occur::Should, self.clause_query(c, &fields, &searcher)))
                 .collect();
             let n = text_queries.len();
             let text =
@@ -575,7 +580,6 @@ impl SearchIndex {
         };
 
         let limit = req.limit.clamp(1, MAX_LIMIT);
-        let searcher = self.searcher();
         let top = TopDocs::with_limit(limit).and_offset(req.offset);
         let (docs, total, facets): (Vec<(f32, DocAddress)>, usize, Facets) = if has_text {
             if req.facets {
