@@ -441,6 +441,7 @@ fn make_query(g: &mut Gen, tenants: &[Tenant]) -> SearchRequest {
     if g.rng.random_bool(0.2) {
         req.types = vec![DocType::Article];
     }
+    req.facets = std::env::var_os("NO_FACETS").is_none();
     req
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::TantivyDocument;
 use uuid::Uuid;
 
-use crate::schema::Fields;
+use crate::schema::{Fields, tenant_key};
 
 /// The two kinds of searchable documents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -151,6 +151,7 @@ impl TicketDoc {
         let mut d = TantivyDocument::default();
         d.add_text(f.id, self.id.to_string());
         d.add_text(f.tenant, self.tenant.to_string());
+        d.add_u64(f.tenant_key, tenant_key(&self.tenant));
         d.add_text(f.doc_type, DocType::Ticket.as_str());
         d.add_text(f.kind, &self.kind);
         d.add_text(f.status, &self.status);
@@ -184,6 +185,7 @@ impl ArticleDoc {
         let mut d = TantivyDocument::default();
         d.add_text(f.id, self.id.to_string());
         d.add_text(f.tenant, self.tenant.to_string());
+        d.add_u64(f.tenant_key, tenant_key(&self.tenant));
         d.add_text(f.doc_type, DocType::Article.as_str());
         d.add_text(f.status, self.status.as_str());
         d.add_text(f.visibility, self.visibility.as_str());

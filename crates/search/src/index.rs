@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::doc::{ArticleDoc, DocType, TicketDoc};
 use crate::expand::Automata;
-use crate::schema::{Fields, SCHEMA_VERSION, build_schema, register_analyzers};
+use crate::schema::{Fields, SCHEMA_VERSION, build_schema, index_settings, register_analyzers};
 use crate::{Result, SearchError};
 
 /// Name of the file that records which schema version built the index.
@@ -113,7 +113,10 @@ impl SearchIndex {
             fs::remove_dir_all(dir)?;
         }
         fs::create_dir_all(dir)?;
-        let index = Index::create_in_dir(dir, schema)?;
+        let index = Index::builder()
+            .schema(schema)
+            .settings(index_settings())
+            .create_in_dir(dir)?;
         fs::write(dir.join(VERSION_FILE), SCHEMA_VERSION.to_string())?;
         let idx = Self::assemble(index, fields, options, Some(dir))?;
         Ok((idx, outcome))
@@ -122,7 +125,10 @@ impl SearchIndex {
     /// An index in memory, for tests.
     pub fn in_memory() -> Result<SearchIndex> {
         let (schema, fields) = build_schema();
-        let index = Index::create_in_ram(schema);
+        let index = Index::builder()
+            .schema(schema)
+            .settings(index_settings())
+            .create_in_ram()?;
         Self::assemble(index, fields, IndexOptions::default(), None)
     }
 
@@ -150,7 +156,9 @@ impl SearchIndex {
             Err(_) => return Err("the schema version marker is unreadable".into()),
         }
         let index = Index::open_in_dir(dir).map_err(|e| format!("the index is unreadable: {e}"))?;
-        if &index.schema() != schema {
+        if &index.schema() != schema
+            || index.settings().sort_by_field != index_settings().sort_by_field
+        {
             return Err("the stored schema differs from this build's schema".into());
         }
         Ok(Some(index))

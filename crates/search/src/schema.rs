@@ -1,5 +1,7 @@
 //! The index schema and the text analyzers it uses.
 
+use tantivy::Order;
+use tantivy::index::{IndexSettings, IndexSortByField};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -10,7 +12,7 @@ use tantivy::tokenizer::{
 
 /// Bumped whenever the schema or the analyzers change in a way that makes an existing index
 /// unreadable or its terms incompatible. An index with another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Analyzer for full text: words, lowercased, accents folded, English stop words removed,
 /// English (Snowball) stemming.
@@ -72,12 +74,36 @@ pub(crate) struct Fields {
     pub keywords: Field,
     pub category: Field,
     pub updated_at: Field,
+    /// A number derived from the tenant id; segments are sorted on it (see `index_settings`).
+    pub tenant_key: Field,
     /// Unstemmed words of the title, for typo and prefix matching.
     pub plain_title: Field,
     /// Unstemmed words of tags, category, body and public replies.
     pub plain_text: Field,
     /// Unstemmed words of internal notes.
     pub plain_notes: Field,
+}
+
+/// Documents of one tenant lie next to each other in every segment: the tenant filter then
+/// covers one stretch of document ids, and the other clauses of a query skip straight to it
+/// instead of walking the postings of every tenant. Query cost follows the size of the
+/// tenant, not of the whole index.
+pub(crate) fn index_settings() -> IndexSettings {
+    IndexSettings {
+        sort_by_field: Some(IndexSortByField {
+            field: "tenant_key".to_string(),
+            order: Order::Asc,
+        }),
+        ..IndexSettings::default()
+    }
+}
+
+/// The sort key of a tenant (collisions only weaken the grouping, never the filter, which
+/// is on the full id).
+pub(crate) fn tenant_key(tenant: &uuid::Uuid) -> u64 {
+    let b = tenant.as_bytes();
+    u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+        ^ u64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
 }
 
 pub(crate) fn build_schema() -> (Schema, Fields) {
@@ -115,6 +141,7 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         keywords: b.add_text_field("keywords", text),
         category: b.add_text_field("category", STRING | STORED),
         updated_at: b.add_date_field("updated_at", INDEXED | STORED | FAST),
+        tenant_key: b.add_u64_field("tenant_key", FAST),
         plain_title: b.add_text_field("plain_title", plain.clone()),
         plain_text: b.add_text_field("plain_text", plain.clone()),
         plain_notes: b.add_text_field("plain_notes", plain),
