@@ -108,7 +108,9 @@ const STATUSES: [&str; 3] = ["draft", "published", "archived"];
 pub fn transition_allowed(from: &str, to: &str) -> bool {
     matches!(
         (from, to),
-        ("draft", "published") | ("published", "archived") | ("archived", "draft")
+        ("draft", "published")
+            | ("published", "archived")
+            | ("archived", "draft")
             | ("published", "draft")
     )
 }
@@ -162,7 +164,11 @@ fn check_title(title: &str, errors: &mut Vec<FieldError>) -> String {
 
 fn check_body(body: &str, errors: &mut Vec<FieldError>) -> String {
     if body.trim().is_empty() {
-        errors.push(FieldError::new("body", "required", "enter the article text"));
+        errors.push(FieldError::new(
+            "body",
+            "required",
+            "enter the article text",
+        ));
     } else if body.chars().count() > MAX_BODY {
         errors.push(FieldError::new(
             "body",
@@ -227,7 +233,11 @@ fn check_one_of(
     value.to_string()
 }
 
-fn version_row(a: &kb_article::Model, at: DateTime<Utc>, author: Uuid) -> kb_article_version::Model {
+fn version_row(
+    a: &kb_article::Model,
+    at: DateTime<Utc>,
+    author: Uuid,
+) -> kb_article_version::Model {
     kb_article_version::Model {
         id: Uuid::now_v7(),
         tenant_id: a.tenant_id,
@@ -439,7 +449,12 @@ impl App {
     }
 
     /// One article the actor may read. With `count_view`, adds one to its view count.
-    pub async fn get_article(&self, actor: &Actor, id: Uuid, count_view: bool) -> Result<ArticleView> {
+    pub async fn get_article(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        count_view: bool,
+    ) -> Result<ArticleView> {
         let a = {
             let tx = self
                 .store
@@ -527,7 +542,12 @@ impl App {
     }
 
     /// Records the actor's "was this helpful?" answer (one per person; the latest counts).
-    pub async fn vote_article(&self, actor: &Actor, id: Uuid, helpful: bool) -> Result<ArticleView> {
+    pub async fn vote_article(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        helpful: bool,
+    ) -> Result<ArticleView> {
         let now = self.clock.now();
         let tx = self
             .store
@@ -582,7 +602,10 @@ mod tests {
     #[test]
     fn tags_are_normalised() {
         let mut e = Vec::new();
-        let t = check_tags(&[" VPN ".into(), "vpn".into(), "".into(), "Remote".into()], &mut e);
+        let t = check_tags(
+            &[" VPN ".into(), "vpn".into(), "".into(), "Remote".into()],
+            &mut e,
+        );
         assert_eq!(t, vec!["vpn", "remote"]);
         assert!(e.is_empty());
     }

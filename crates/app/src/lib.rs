@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod demo;
+mod demo_kb;
 pub mod error;
 pub mod jobs;
 pub mod kb;

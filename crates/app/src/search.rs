@@ -31,7 +31,9 @@ use catalyst_search::{
     SearchResults, TicketDoc, Viewer, Visibility,
 };
 use catalyst_store::Scope;
-use catalyst_store::entity::{event, kb_article, kb_deflection, search_synonym, ticket, ticket_comment};
+use catalyst_store::entity::{
+    event, kb_article, kb_deflection, search_synonym, ticket, ticket_comment,
+};
 use catalyst_store::repo::search as repo;
 use catalyst_store::repo::{kb, tenants, tickets};
 use catalyst_store::sea_orm::{IntoActiveModel, Set};
@@ -226,7 +228,11 @@ pub struct DeflectionStats {
 }
 
 fn normalise_query(q: &str) -> String {
-    let joined = q.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let joined = q
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     joined.chars().take(MAX_QUERY).collect()
 }
 
@@ -470,7 +476,10 @@ impl App {
         for t in &selected {
             let tenant = TenantId(t.id);
             let tx = self.store.read(Scope::Tenant(tenant)).await?;
-            let n = (repo::ticket_count(&tx, tenant).await?, kb::count(&tx, tenant).await?);
+            let n = (
+                repo::ticket_count(&tx, tenant).await?,
+                kb::count(&tx, tenant).await?,
+            );
             total += n.0 + n.1;
             counts.push(n);
         }
@@ -609,7 +618,12 @@ impl App {
     /// Searches tickets and articles the actor may see.
     pub async fn search(&self, actor: &Actor, input: SearchInput) -> Result<SearchResults> {
         if input.q.chars().count() > MAX_QUERY {
-            return Err(FieldError::new("q", "too_long", format!("at most {MAX_QUERY} characters")).into());
+            return Err(FieldError::new(
+                "q",
+                "too_long",
+                format!("at most {MAX_QUERY} characters"),
+            )
+            .into());
         }
         let viewer = if actor.role.allows(Permission::UseAgentConsole) {
             Viewer::Agent
@@ -651,18 +665,24 @@ impl App {
     }
 
     /// The most frequent queries that found nothing (admins).
-    pub async fn zero_result_queries(&self, actor: &Actor, limit: u64) -> Result<Vec<ZeroResultView>> {
+    pub async fn zero_result_queries(
+        &self,
+        actor: &Actor,
+        limit: u64,
+    ) -> Result<Vec<ZeroResultView>> {
         actor.require(Permission::ManageSettings)?;
         let tx = self.store.read(Scope::Tenant(actor.tenant.id)).await?;
-        Ok(repo::top_zero_results(&tx, actor.tenant.id, limit.clamp(1, 200))
-            .await?
-            .into_iter()
-            .map(|z| ZeroResultView {
-                query: z.query,
-                count: z.count,
-                last_at: z.last_at,
-            })
-            .collect())
+        Ok(
+            repo::top_zero_results(&tx, actor.tenant.id, limit.clamp(1, 200))
+                .await?
+                .into_iter()
+                .map(|z| ZeroResultView {
+                    query: z.query,
+                    count: z.count,
+                    last_at: z.last_at,
+                })
+                .collect(),
+        )
     }
 
     /// The tenant's synonym groups (admins).
@@ -674,7 +694,11 @@ impl App {
 
     /// Replaces the tenant's synonym groups (admins). Each group lists two or more words or
     /// phrases that mean the same; they apply to the next search.
-    pub async fn set_synonyms(&self, actor: &Actor, groups: Vec<Vec<String>>) -> Result<Vec<Vec<String>>> {
+    pub async fn set_synonyms(
+        &self,
+        actor: &Actor,
+        groups: Vec<Vec<String>>,
+    ) -> Result<Vec<Vec<String>>> {
         actor.require(Permission::ManageSettings)?;
         let groups = parse_synonyms(groups)?;
         let now = self.clock.now();
@@ -793,8 +817,13 @@ impl App {
     }
 
     /// Records what followed suggestions: an article opened, or a ticket submitted anyway.
-    /// Unknown records (or another user's) are ignored: this is a statistic, not a right.
-    pub async fn deflection_step(&self, actor: &Actor, id: Uuid, step: DeflectionStep) -> Result<()> {
+    /// Only the requester the suggestions were made for may report on them.
+    pub async fn deflection_step(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        step: DeflectionStep,
+    ) -> Result<()> {
         let now = self.clock.now();
         let tx = self
             .store
@@ -804,7 +833,7 @@ impl App {
             .await?
             .filter(|d| d.user_id == actor.user_id.0)
         else {
-            return Ok(());
+            return Err(AppError::NotFound("deflection"));
         };
         let mut am = d.clone().into_active_model();
         match step {
@@ -832,7 +861,12 @@ impl App {
         let since = self.clock.now() - Duration::days(days.clamp(1, 3650));
         let tx = self.store.read(Scope::Tenant(actor.tenant.id)).await?;
         let rows = kb::deflection_outcomes(&tx, actor.tenant.id, since).await?;
-        let get = |k: &str| rows.iter().find(|(o, _)| o == k).map(|(_, n)| *n).unwrap_or(0);
+        let get = |k: &str| {
+            rows.iter()
+                .find(|(o, _)| o == k)
+                .map(|(_, n)| *n)
+                .unwrap_or(0)
+        };
         let (shown_only, opened, submitted) = (get("shown"), get("opened"), get("submitted"));
         let shown = shown_only + opened + submitted;
         let rate = if shown == 0 {
@@ -864,7 +898,11 @@ pub fn parse_synonyms(groups: Vec<Vec<String>>) -> Result<Vec<Vec<String>>> {
     for g in groups {
         let mut phrases: Vec<String> = Vec::new();
         for p in g {
-            let p = p.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            let p = p
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
             if p.is_empty() || phrases.contains(&p) {
                 continue;
             }
@@ -909,7 +947,11 @@ mod tests {
     #[test]
     fn synonyms_are_cleaned_and_checked() {
         let g = parse_synonyms(vec![
-            vec!["VPN".into(), " Virtual  Private Network ".into(), "vpn".into()],
+            vec![
+                "VPN".into(),
+                " Virtual  Private Network ".into(),
+                "vpn".into(),
+            ],
             vec!["".into()],
         ])
         .unwrap();

@@ -13,7 +13,7 @@ use tantivy::schema::Field;
 use tantivy_fst::Automaton;
 
 /// Most terms one typo or prefix expands to (the most frequent are kept).
-pub(crate) const MAX_EXPANSIONS: usize = 24;
+pub(crate) const MAX_EXPANSIONS: usize = 12;
 
 /// Levenshtein automaton builders (costly to make, so made once per index).
 pub(crate) struct Automata {

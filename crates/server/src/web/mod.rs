@@ -5,6 +5,7 @@
 mod admin;
 mod agent;
 pub mod files;
+mod kb;
 mod portal;
 mod tickets_view;
 
@@ -65,6 +66,17 @@ pub fn routes() -> Router<AppState> {
             "/agent/tickets/{id}/comment",
             post(agent::comment).layer(DefaultBodyLimit::disable()),
         )
+        .route("/portal/kb", get(kb::portal_kb))
+        .route("/portal/kb/{id}", get(kb::portal_article))
+        .route("/portal/kb/{id}/vote", post(kb::portal_vote))
+        .route("/portal/search", get(kb::search_page))
+        .route("/agent/search", get(kb::search_page))
+        .route("/agent/kb", get(kb::agent_kb))
+        .route("/agent/kb/new", get(kb::agent_new).post(kb::agent_create))
+        .route("/agent/kb/{id}", get(kb::agent_edit).post(kb::agent_update))
+        .route("/admin/search", get(kb::admin_search))
+        .route("/admin/search/synonyms", post(kb::admin_synonyms))
+        .route("/admin/search/reindex", post(kb::admin_reindex))
         .route("/admin", get(admin))
         .route("/admin/members", get(admin_members))
         .route("/admin/queues", get(admin::queues).post(admin::create))
@@ -493,7 +505,11 @@ async fn admin(session: Option<WebSession>) -> Response {
             chrome: Chrome::for_session(&s, "admin"),
             heading: "Admin",
             intro: "Configure your workspace.".into(),
-            links: vec![("/admin/members", "Members"), ("/admin/queues", "Queues")],
+            links: vec![
+                ("/admin/members", "Members"),
+                ("/admin/queues", "Queues"),
+                ("/admin/search", "Search and knowledge base"),
+            ],
         },
     )
 }

@@ -111,10 +111,7 @@ pub async fn add_view(db: &impl ConnectionTrait, tenant: TenantId, id: Uuid) -> 
     Ok(())
 }
 
-pub async fn insert_version(
-    db: &impl ConnectionTrait,
-    v: kb_article_version::Model,
-) -> Result<()> {
+pub async fn insert_version(db: &impl ConnectionTrait, v: kb_article_version::Model) -> Result<()> {
     v.into_active_model().insert(db).await?;
     Ok(())
 }
@@ -179,8 +176,14 @@ pub async fn vote_counts(
         .filter(kb_vote::Column::Helpful.eq(true))
         .count(db)
         .await?;
-    let no = base.filter(kb_vote::Column::Helpful.eq(false)).count(db).await?;
-    Ok((i64::try_from(yes).unwrap_or(i64::MAX), i64::try_from(no).unwrap_or(i64::MAX)))
+    let no = base
+        .filter(kb_vote::Column::Helpful.eq(false))
+        .count(db)
+        .await?;
+    Ok((
+        i64::try_from(yes).unwrap_or(i64::MAX),
+        i64::try_from(no).unwrap_or(i64::MAX),
+    ))
 }
 
 pub async fn insert_deflection(

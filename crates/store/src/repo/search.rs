@@ -125,7 +125,10 @@ pub async fn tickets_page(
     if let Some(a) = after {
         q = q.filter(ticket::Column::Id.gt(a));
     }
-    Ok(q.order_by_asc(ticket::Column::Id).limit(limit).all(db).await?)
+    Ok(q.order_by_asc(ticket::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 pub async fn ticket_count(db: &impl ConnectionTrait, tenant: TenantId) -> Result<u64> {
