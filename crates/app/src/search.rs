@@ -649,10 +649,13 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))??;
         metrics::histogram!("search_query_seconds").record(started.elapsed().as_secs_f64());
         let q = normalise_query(&input.q);
-        if results.total == 0 && input.record_zero && input.offset == 0 && !q.is_empty() {
-            if let Err(e) = self.record_zero_result(actor.tenant.id, &q).await {
-                tracing::warn!(error = %e, "recording a zero-result query failed");
-            }
+        if results.total == 0
+            && input.record_zero
+            && input.offset == 0
+            && !q.is_empty()
+            && let Err(e) = self.record_zero_result(actor.tenant.id, &q).await
+        {
+            tracing::warn!(error = %e, "recording a zero-result query failed");
         }
         Ok(results)
     }

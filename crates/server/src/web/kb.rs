@@ -403,6 +403,7 @@ fn tags_of(s: &str) -> Vec<String> {
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)] // one page, every input it can show
 async fn editor(
     st: &AppState,
     s: &catalyst_app::auth::SessionInfo,
