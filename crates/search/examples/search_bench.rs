@@ -522,12 +522,15 @@ fn main() {
         index.search(&q).unwrap();
     }
     let mut lat = Vec::with_capacity(queries);
+    let mut cpu = Vec::with_capacity(queries);
     let mut total_hits = 0usize;
     let mut zero = 0usize;
     for _ in 0..queries {
         let q = make_query(&mut g, &tenants);
         let t = Instant::now();
+        let c = cpu_time::ThreadTime::now();
         let r = index.search(&q).unwrap();
+        cpu.push(c.elapsed());
         lat.push(t.elapsed());
         total_hits += r.total;
         if r.total == 0 {
@@ -535,6 +538,13 @@ fn main() {
         }
     }
     lat.sort();
+    cpu.sort();
+    println!(
+        "query CPU time (the search runs on the calling thread, so this excludes waiting for a core): p50 {}, p95 {}, p99 {}",
+        ms(percentile(&cpu, 0.50)),
+        ms(percentile(&cpu, 0.95)),
+        ms(percentile(&cpu, 0.99)),
+    );
     println!(
         "queries: {} (top 20 + count + facets + snippets), p50 {}, p95 {}, p99 {}, max {}; mean matches {:.0}, zero-result {:.1} %",
         queries,
@@ -585,4 +595,7 @@ fn main() {
         ms(percentile(&fresh, 1.0)),
     );
     println!("peak RSS: {:.0} MiB", peak_rss_mib());
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at the end: {}", load.trim());
+    }
 }
