@@ -10,6 +10,8 @@ mod common;
 use axum::http::StatusCode;
 use catalyst_app::search::{GAP_GRACE_SECS, SearchService};
 use catalyst_app::{Clock, SystemActor};
+use catalyst_domain::TenantId;
+use catalyst_store::Scope;
 use catalyst_store::entity::event;
 use catalyst_store::sea_orm::{ActiveModelTrait, Set};
 use common::TestApp;
@@ -579,6 +581,11 @@ async fn deflection_is_recorded_per_form_and_reported_as_a_rate() {
 /// Inserts an outbox row with a chosen id, as a transaction that took its id earlier but
 /// committed later would.
 async fn late_event(t: &TestApp, id: i64, ticket: &str, tenant: uuid::Uuid) {
+    let tx =
+        t.db.store
+            .write(Scope::Tenant(TenantId(tenant)))
+            .await
+            .unwrap();
     event::ActiveModel {
         id: Set(id),
         tenant_id: Set(tenant),
@@ -588,9 +595,10 @@ async fn late_event(t: &TestApp, id: i64, ticket: &str, tenant: uuid::Uuid) {
         payload: Set(json!({})),
         created_at: Set(t.clock.now()),
     }
-    .insert(t.db.store.writer())
+    .insert(&tx)
     .await
     .unwrap();
+    tx.commit().await.unwrap();
 }
 
 #[tokio::test]
