@@ -20,6 +20,7 @@ After the last kill the server is started once more and the script checks:
   - ticket numbers are unique (gaps are reported as information only);
   - replaying acknowledged incident POSTs with their Idempotency-Key gives the same ticket;
   - no request answered 5xx (or any other unexpected status) and no server log has a panic;
+  - the jobs queue converges: nothing stays due or (on SQLite) running, no job is dead;
   - `catalyst audit verify` passes;
   - on SQLite, with the server stopped: PRAGMA integrity_check is ok, PRAGMA
     foreign_key_check is empty and no (tenant, kind, number) is stored twice.
@@ -692,6 +693,31 @@ def verify(
         )
 
 
+def check_jobs(cat: Catalyst, report: Report, timeout: float = 60.0):
+    """The jobs queue converges: after the restart nothing stays due, no job died (each
+    ticket event enqueued a notification job), and on SQLite nothing stays running (the
+    restart releases what the killed process held; on PostgreSQL such jobs wait for
+    their 5-minute lease, as another node might still be running them)."""
+    deadline = time.monotonic() + timeout
+    line = ""
+    while True:
+        line = cat.cli("jobs", "list").stdout.strip().splitlines()[0]
+        m = re.match(r"pending (\d+) \(due now (\d+)\), running (\d+), dead (\d+)", line)
+        if not m:
+            report.fail(f"unexpected `catalyst jobs list` output: {line}")
+            return
+        _pending, due, running, dead = (int(x) for x in m.groups())
+        if due == 0 and (running == 0 or cat.postgres):
+            break
+        if time.monotonic() > deadline:
+            report.fail(f"jobs did not converge within {timeout:.0f} s: {line}")
+            return
+        time.sleep(0.5)
+    if dead:
+        report.fail(f"{dead} dead jobs after the crash test: {line}")
+    report.info.append(f"jobs converged: {line}")
+
+
 def check_database(cat: Catalyst, tenant: str, report: Report):
     res = cat.cli("audit", "verify", "--tenant", tenant, check=False)
     first = (res.stdout.strip() or res.stderr.strip()).splitlines()
@@ -860,6 +886,7 @@ def main() -> int:
         print(f"restarted for verification (ready in {ready_times[-1]:.2f} s); verifying ...")
         sys.stdout.flush()
         verify(cat, tokens, ledger, rng, args.threads, report)
+        check_jobs(cat, report)
         code = cat.stop()
         if code != 0:
             report.info.append(f"the verification server exited with {code} on SIGTERM")

@@ -83,6 +83,28 @@ impl App {
     where
         S: futures::Stream<Item = std::result::Result<bytes::Bytes, std::io::Error>> + Send + Unpin,
     {
+        self.add_attachment_via(
+            actor, ticket_id, filename, is_private, body, max_bytes, false,
+        )
+        .await
+    }
+
+    /// `add_attachment` for callers that authorised the uploader themselves (inbound
+    /// email from a participant). Size and type rules are the same.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn add_attachment_via<S>(
+        &self,
+        actor: &Actor,
+        ticket_id: Uuid,
+        filename: &str,
+        is_private: bool,
+        body: S,
+        max_bytes: u64,
+        authorized: bool,
+    ) -> Result<AttachmentView>
+    where
+        S: futures::Stream<Item = std::result::Result<bytes::Bytes, std::io::Error>> + Send + Unpin,
+    {
         let is_agent = actor.role.allows(Permission::UseAgentConsole);
         if is_private && !is_agent {
             return Err(AppError::Forbidden);
@@ -92,7 +114,7 @@ impl App {
                 .store
                 .read(Scope::TenantUser(actor.tenant.id, actor.user_id))
                 .await?;
-            let t = self.visible_ticket(&tx, actor, ticket_id).await?;
+            let t = self.ticket_for(&tx, actor, ticket_id, authorized).await?;
             let status: catalyst_domain::Status = t
                 .status
                 .parse()
@@ -112,7 +134,7 @@ impl App {
         let name = sanitize_filename(filename);
         let stored = blobs.put_stream(&key, &name, body, max_bytes).await?;
         let saved = self
-            .save_attachment(actor, ticket_id, id, &name, is_private, &stored)
+            .save_attachment(actor, ticket_id, id, &name, is_private, &stored, authorized)
             .await;
         if saved.is_err() {
             // The row did not commit: do not leave an orphan file behind.
@@ -123,6 +145,7 @@ impl App {
         saved
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn save_attachment(
         &self,
         actor: &Actor,
@@ -131,12 +154,13 @@ impl App {
         name: &str,
         is_private: bool,
         stored: &catalyst_store::blob::StoredBlob,
+        authorized: bool,
     ) -> Result<AttachmentView> {
         let tx = self
             .store
             .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
             .await?;
-        let t = self.visible_ticket(&tx, actor, ticket_id).await?;
+        let t = self.ticket_for(&tx, actor, ticket_id, authorized).await?;
         let now = self.clock.now();
         let a = repo::insert_attachment(
             &tx,
@@ -188,6 +212,22 @@ impl App {
         .await?;
         self.commit(tx).await?;
         Ok(a.into())
+    }
+
+    async fn ticket_for(
+        &self,
+        db: &impl catalyst_store::sea_orm::ConnectionTrait,
+        actor: &Actor,
+        ticket_id: Uuid,
+        authorized: bool,
+    ) -> Result<catalyst_store::entity::ticket::Model> {
+        if authorized {
+            repo::get(db, actor.tenant.id, ticket_id)
+                .await?
+                .ok_or(AppError::NotFound("ticket"))
+        } else {
+            self.visible_ticket(db, actor, ticket_id).await
+        }
     }
 
     /// Attachments of a ticket the actor may see; requesters do not get private ones.

@@ -90,11 +90,75 @@ impl App {
                     request_id: None,
                 })
             };
+            self.seed_demo_sla(&actor(0)?).await?;
             self.seed_demo_tickets(&actor(0)?, &actor(1)?, &actor(2)?)
                 .await?;
             self.seed_demo_kb(&actor(0)?, &actor(1)?).await?;
         }
         Ok(created)
+    }
+
+    /// A business-hours calendar and the P1–P4 SLA policies (P1 runs around the clock).
+    pub async fn seed_demo_sla(&self, admin: &Actor) -> Result<()> {
+        use catalyst_domain::calendar::{CalendarSpec, Holiday, OpeningInterval};
+        use chrono::{NaiveDate, NaiveTime, Weekday};
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN);
+        let six = NaiveTime::from_hms_opt(18, 0, 0).unwrap_or(NaiveTime::MIN);
+        let intervals = [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ]
+        .into_iter()
+        .map(|d| OpeningInterval::from_times(d, eight, six))
+        .collect();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let mut holidays = Vec::new();
+        for y in [2026, 2027] {
+            holidays.push(Holiday::day("New Year's Day", day(y, 1, 1)));
+            holidays.push(Holiday::range("Christmas", day(y, 12, 24), day(y, 12, 26)));
+            holidays.push(Holiday::day("New Year's Eve", day(y, 12, 31)));
+        }
+        let cal = self
+            .save_calendar(
+                admin,
+                None,
+                "Business hours",
+                CalendarSpec {
+                    zone: "Europe/London".into(),
+                    intervals,
+                    holidays,
+                },
+            )
+            .await?;
+        for (i, (name, prio, response, resolution, calendar)) in [
+            ("P1 – Critical", "P1", 15, 240, None),
+            ("P2 – High", "P2", 60, 480, Some(cal.id)),
+            ("P3 – Moderate", "P3", 240, 1440, Some(cal.id)),
+            ("P4 – Low", "P4", 480, 3000, Some(cal.id)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            self.save_sla_policy(
+                admin,
+                None,
+                crate::sla::PolicyInput {
+                    name: name.into(),
+                    position: i32::try_from(i).unwrap_or(0) * 10,
+                    priorities: vec![prio.into()],
+                    calendar_id: calendar,
+                    first_response_minutes: Some(response),
+                    resolution_minutes: Some(resolution),
+                    enabled: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Queues and a realistic set of tickets with conversations.

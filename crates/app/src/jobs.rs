@@ -56,11 +56,13 @@ impl From<catalyst_store::sea_orm::DbErr> for JobError {
 }
 
 /// What one pass of the worker did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobsRun {
     pub done: usize,
     pub retried: usize,
     pub dead: usize,
+    /// How late each claimed job started, in milliseconds after its `run_at`.
+    pub lateness_ms: Vec<i64>,
 }
 
 impl JobsRun {
@@ -136,7 +138,8 @@ impl App {
         Ok(())
     }
 
-    /// Claims the jobs due now (up to `limit`) for `worker` and runs them one by one.
+    /// Claims the jobs due now (up to `limit`) for `worker`, runs them one by one, then
+    /// records all outcomes in one transaction.
     pub async fn run_due_jobs(&self, worker: &str, limit: u64) -> Result<JobsRun> {
         let now = self.clock.now();
         let claimed = {
@@ -146,9 +149,15 @@ impl App {
             c
         };
         let mut run = JobsRun::default();
-        for j in claimed {
+        if claimed.is_empty() {
+            return Ok(run);
+        }
+        let mut done = Vec::new();
+        let mut failed = Vec::new();
+        for j in &claimed {
             let started = std::time::Instant::now();
             let lateness = (self.clock.now() - j.run_at).num_milliseconds().max(0);
+            run.lateness_ms.push(lateness);
             metrics::histogram!("jobs_lateness_seconds", "kind" => j.kind.clone())
                 .record(lateness as f64 / 1000.0);
             let outcome = if j.attempts > j.max_attempts {
@@ -156,48 +165,48 @@ impl App {
                     "out of attempts (its worker stopped mid-run)".into(),
                 ))
             } else {
-                self.dispatch(&j).await
+                self.dispatch(j).await
             };
             metrics::histogram!("jobs_duration_seconds", "kind" => j.kind.clone())
                 .record(started.elapsed().as_secs_f64());
-            let tx = self.store.write(Scope::System).await?;
             match outcome {
                 Ok(()) => {
-                    repo::complete(&tx, j.id, worker).await?;
-                    run.done += 1;
                     metrics::counter!("jobs_done_total", "kind" => j.kind.clone()).increment(1);
+                    done.push(j.id);
                 }
-                Err(e) => {
-                    let retryable = matches!(e, JobError::Retry(_));
-                    let f = repo::fail(
-                        &tx,
-                        j.id,
-                        worker,
-                        &e.to_string(),
-                        retryable,
-                        self.clock.now(),
-                    )
-                    .await?;
-                    tracing::warn!(job = %j.id, kind = %j.kind, attempt = j.attempts, error = %e, outcome = ?f, "job failed");
-                    match f {
-                        Failed::Dead => {
-                            run.dead += 1;
-                            metrics::counter!("jobs_dead_total", "kind" => j.kind.clone())
-                                .increment(1);
-                        }
-                        _ => run.retried += 1,
-                    }
-                }
+                Err(e) => failed.push((j, e)),
             }
-            tx.commit().await?;
         }
+        let tx = self.store.write(Scope::System).await?;
+        repo::complete_many(&tx, &done, worker).await?;
+        run.done = done.len();
+        for (j, e) in failed {
+            let retryable = matches!(e, JobError::Retry(_));
+            let f = repo::fail(
+                &tx,
+                j.id,
+                worker,
+                &e.to_string(),
+                retryable,
+                self.clock.now(),
+            )
+            .await?;
+            tracing::warn!(job = %j.id, kind = %j.kind, attempt = j.attempts, error = %e, outcome = ?f, "job failed");
+            if f == Failed::Dead {
+                run.dead += 1;
+                metrics::counter!("jobs_dead_total", "kind" => j.kind.clone()).increment(1);
+            } else {
+                run.retried += 1;
+            }
+        }
+        tx.commit().await?;
         Ok(run)
     }
 
     /// Runs jobs until none is due at the clock's current time (for tests and the CLI).
     pub async fn drain_jobs(&self) -> Result<JobsRun> {
         let mut total = JobsRun::default();
-        loop {
+        for _ in 0..10_000 {
             let r = self.run_due_jobs("drain", 100).await?;
             if r.total() == 0 {
                 return Ok(total);
@@ -206,6 +215,22 @@ impl App {
             total.retried += r.retried;
             total.dead += r.dead;
         }
+        Err(AppError::Internal(
+            "jobs keep becoming due: a handler reschedules itself without end".into(),
+        ))
+    }
+
+    /// At start-up of the only server process of a SQLite database: jobs that were
+    /// running when the previous process died are due again now. Returns how many. On
+    /// PostgreSQL nothing changes (other nodes may be running them; leases expire).
+    pub async fn recover_jobs_at_start(&self) -> Result<u64> {
+        if self.store.backend() != catalyst_store::sea_orm::DatabaseBackend::Sqlite {
+            return Ok(0);
+        }
+        let tx = self.store.write(Scope::System).await?;
+        let n = repo::release_all_leases(&tx, self.clock.now()).await?;
+        self.commit(tx).await?;
+        Ok(n)
     }
 
     /// When the next job becomes due, if any.
@@ -265,6 +290,14 @@ impl App {
         match (j.kind.as_str(), tenant) {
             ("event.notify", Some(t)) => self.on_event_job(t, &j.payload).await,
             ("sla.timer", Some(t)) => self.on_sla_timer(t, &j.payload).await,
+            (crate::mail::SEND_JOB, Some(_)) => {
+                self.run_mail_send(&j.payload).await.map_err(|e| match e {
+                    crate::mail::MailJobError::Retry(m) => JobError::Retry(m),
+                    crate::mail::MailJobError::Permanent(m) => JobError::Fatal(m),
+                })
+            }
+            // Does nothing: for benchmarks and for checking that workers run.
+            ("noop", _) => Ok(()),
             (kind, _) => Err(JobError::Fatal(format!("unknown job kind {kind:?}"))),
         }
     }

@@ -11,6 +11,7 @@ mod demo_kb;
 pub mod error;
 pub mod jobs;
 pub mod kb;
+pub mod mail;
 pub mod markdown;
 pub mod members;
 pub mod notify;
@@ -69,6 +70,7 @@ pub struct App {
     pub(crate) jobs: Arc<jobs::JobsSignal>,
     pub(crate) live: tokio::sync::broadcast::Sender<notify::LiveSignal>,
     pub(crate) search: Option<Arc<search::SearchService>>,
+    pub(crate) mail: Arc<mail::MailConfig>,
 }
 
 impl App {
@@ -89,6 +91,7 @@ impl App {
                     None
                 }
             },
+            mail: Arc::new(mail::MailConfig::default()),
         }
     }
 

@@ -121,7 +121,6 @@ impl App {
 
     /// Who hears about a ticket's SLA: its assignee, or every agent of the tenant when
     /// it is unassigned.
-    #[allow(dead_code)] // the SLA timers call it
     pub(crate) async fn ticket_watchers(
         &self,
         db: &impl ConnectionTrait,
@@ -263,6 +262,7 @@ impl App {
         }
         tx.commit().await?;
         self.announce(tenant, &told);
+        self.email_on_event(&e).await?;
         Ok(())
     }
 }

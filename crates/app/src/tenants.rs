@@ -44,7 +44,7 @@ impl App {
         Ok(tenants::list(&tx).await?.iter().map(tenant_ref).collect())
     }
 
-    pub(crate) async fn tenant_by_slug(&self, slug: &str) -> Result<TenantRef> {
+    pub async fn tenant_by_slug(&self, slug: &str) -> Result<TenantRef> {
         let tx = self.store.read(Scope::Global).await?;
         tenants::by_slug(&tx, slug.trim())
             .await?

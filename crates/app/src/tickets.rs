@@ -60,6 +60,10 @@ pub struct TicketView {
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// SLA summary (`running`, `due_soon`, `breached`, `paused`, `met`); agents only.
+    pub sla_state: Option<String>,
+    /// The next SLA deadline of a running clock; agents only.
+    pub sla_next_due_at: Option<DateTime<Utc>>,
 }
 
 /// A comment as its viewer may see it.
@@ -160,6 +164,22 @@ impl Default for ListQuery {
             limit: 25,
         }
     }
+}
+
+/// How a comment reaches `add_comment_via`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CommentVia {
+    /// The caller checked that the author may write into this ticket.
+    pub authorized: bool,
+    /// A requester's reply may reopen a resolved ticket.
+    pub may_reopen: bool,
+}
+
+impl CommentVia {
+    pub(crate) const DIRECT: CommentVia = CommentVia {
+        authorized: false,
+        may_reopen: true,
+    };
 }
 
 /// Per-ticket failure of a bulk change.
@@ -277,6 +297,7 @@ impl App {
             name: "(removed user)".into(),
             email: String::new(),
         };
+        let agent_view = actor.role.allows(Permission::UseAgentConsole);
         rows.into_iter()
             .map(|t| {
                 Ok(TicketView {
@@ -306,6 +327,8 @@ impl App {
                     first_response_at: t.first_response_at,
                     resolved_at: t.resolved_at,
                     closed_at: t.closed_at,
+                    sla_state: t.sla_state.filter(|_| agent_view),
+                    sla_next_due_at: t.sla_next_due_at.filter(|_| agent_view),
                 })
             })
             .collect::<std::result::Result<Vec<_>, FieldError>>()
@@ -650,6 +673,7 @@ impl App {
             )
             .await?;
         }
+        self.sla_sync(&tx, None, &t).await?;
         self.record(
             &tx,
             Change {
@@ -895,6 +919,7 @@ impl App {
         changes: &[(&'static str, String, String)],
         reason: Option<String>,
     ) -> Result<()> {
+        self.sla_sync(db, Some(before), after).await?;
         let who = Who::from(actor);
         for (field, old, new) in changes {
             let r = if *field == "priority" {
@@ -1044,6 +1069,22 @@ impl App {
         is_private: bool,
         idem: Option<Idempotency>,
     ) -> Result<(CommentView, bool)> {
+        self.add_comment_via(actor, ticket_id, body, is_private, idem, CommentVia::DIRECT)
+            .await
+    }
+
+    /// `add_comment` for callers that authorised the author themselves (inbound email:
+    /// a participant may reply into a ticket that is not theirs) and that may forbid
+    /// reopening (automatic mail never reopens a resolved ticket).
+    pub(crate) async fn add_comment_via(
+        &self,
+        actor: &Actor,
+        ticket_id: Uuid,
+        body: &str,
+        is_private: bool,
+        idem: Option<Idempotency>,
+        via: CommentVia,
+    ) -> Result<(CommentView, bool)> {
         let is_agent = actor.role.allows(Permission::UseAgentConsole);
         let body = CommentBody::parse(body)?;
         if is_private && !is_agent {
@@ -1053,9 +1094,14 @@ impl App {
             .store
             .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
             .await?;
-        let t = self
-            .visible_ticket_for_update(&tx, actor, ticket_id)
-            .await?;
+        let t = if via.authorized {
+            repo::get_for_update(&tx, actor.tenant.id, ticket_id)
+                .await?
+                .ok_or(AppError::NotFound("ticket"))?
+        } else {
+            self.visible_ticket_for_update(&tx, actor, ticket_id)
+                .await?
+        };
         if let Some(i) = &idem
             && let Some(id) = self.replay(&tx, actor, i, "comment").await?
         {
@@ -1108,7 +1154,10 @@ impl App {
         .await?;
         // Status and first response follow the reply.
         let by = changer(actor.role);
-        let next = status.after_reply(by, !is_private);
+        let next = match status.after_reply(by, !is_private) {
+            _ if status == Status::Resolved && !via.may_reopen => status,
+            next => next,
+        };
         let mut am = t.clone().into_active_model();
         let mut changed = Vec::new();
         if next != status {
@@ -1132,6 +1181,8 @@ impl App {
         if !changed.is_empty() {
             self.record_changes(&tx, actor, &t, &saved, &changed, None)
                 .await?;
+        } else {
+            self.sla_sync(&tx, Some(&t), &saved).await?;
         }
         self.record(
             &tx,

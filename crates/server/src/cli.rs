@@ -55,6 +55,12 @@ enum Command {
     /// Maintain this node's search index.
     #[command(subcommand)]
     Search(SearchCmd),
+    /// Email: feed a message into a tenant's inbound pipeline.
+    #[command(subcommand)]
+    Mail(MailCmd),
+    /// Inspect and retry background jobs (notifications, SLA timers, …).
+    #[command(subcommand)]
+    Jobs(JobsCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -65,6 +71,31 @@ enum SearchCmd {
     Reindex {
         #[arg(long, value_name = "SLUG")]
         tenant: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MailCmd {
+    /// Read one raw RFC 5322 message from standard input and ingest it for the tenant
+    /// (as from IMAP or the HTTP endpoint): it opens a ticket, is added to one, is a
+    /// duplicate, or is quarantined. For MTA pipes: `| catalyst mail ingest --tenant acme`.
+    Ingest {
+        #[arg(long, value_name = "SLUG")]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsCmd {
+    /// Queue depth, and with `--dead` the jobs that ran out of attempts.
+    List {
+        #[arg(long)]
+        dead: bool,
+    },
+    /// Put a dead job back in the queue, due now.
+    Retry {
+        #[arg(value_name = "JOB_ID")]
+        id: uuid::Uuid,
     },
 }
 
@@ -394,6 +425,65 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     ),
                 });
             }
+        }
+        Command::Mail(MailCmd::Ingest { tenant }) => {
+            use tokio::io::AsyncReadExt;
+            let mut raw = Vec::new();
+            tokio::io::stdin()
+                .read_to_end(&mut raw)
+                .await
+                .map_err(|e| Failure {
+                    code: 1,
+                    message: format!("reading standard input: {e}"),
+                })?;
+            let app = open(&cfg).await?;
+            let outcome = app
+                .ingest_email_for_slug(&tenant, &raw, catalyst_app::mail::Source::Cli)
+                .await?;
+            use catalyst_app::mail::IngestOutcome as O;
+            match outcome {
+                O::Created {
+                    number,
+                    match_reason,
+                    ..
+                } => println!("created {number} ({match_reason})"),
+                O::Appended {
+                    number,
+                    match_reason,
+                    ..
+                } => println!("appended to {number} ({match_reason})"),
+                O::Duplicate => println!("duplicate: already ingested"),
+                O::Quarantined { id, reason } => println!("quarantined ({reason}) id {id}"),
+            }
+        }
+        Command::Jobs(JobsCmd::List { dead }) => {
+            let app = open(&cfg).await?;
+            let s = app.job_stats().await?;
+            println!(
+                "pending {} (due now {}), running {}, dead {}",
+                s.pending, s.due, s.running, s.dead
+            );
+            if let Some(oldest) = s.oldest_due {
+                println!("oldest due job was due at {}", oldest.to_rfc3339());
+            }
+            if dead {
+                for (tenant, j) in app.dead_jobs_all(1000).await? {
+                    println!(
+                        "{}\t{}\ttenant {}\tattempts {}/{}\t{}",
+                        j.id,
+                        j.kind,
+                        tenant.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                        j.attempts,
+                        j.max_attempts,
+                        j.last_error.unwrap_or_default().replace('\n', " ")
+                    );
+                }
+            }
+        }
+        Command::Jobs(JobsCmd::Retry { id }) => {
+            let app = open(&cfg).await?;
+            app.retry_job_any(id).await?;
+            println!("job {id} queued again");
         }
         Command::Audit(AuditCmd::Verify { tenant }) => {
             let app = open(&cfg).await?;

@@ -64,6 +64,35 @@ pub struct Config {
     pub signing_key: Option<Secret>,
     pub log_level: String,
     pub log_format: LogFormat,
+    /// Outbound email and the IMAP poller.
+    pub email: EmailConfig,
+}
+
+/// Where outbound email goes (`EMAIL_PROVIDER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailProvider {
+    /// `.eml` files in `<data_dir>/outbox` (the default: nothing leaves the machine).
+    File,
+    /// An SMTP relay.
+    Smtp,
+    /// Only logged.
+    Log,
+}
+
+/// Email settings of the process (per-tenant settings live in the database).
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    pub provider: EmailProvider,
+    /// Default `From` address (`EMAIL_FROM`); tenants may set their own.
+    pub from: String,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    /// `none`, `starttls` (default) or `tls` (`SMTP_SECURITY`).
+    pub smtp_security: catalyst_mail::Security,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<Secret>,
+    /// Seconds between IMAP polls of each tenant mailbox (`CATALYST_IMAP_POLL_SECS`).
+    pub imap_poll_secs: u64,
 }
 
 /// Shape of `catalyst.toml`; every key optional.
@@ -86,6 +115,14 @@ struct FileConfig {
     signing_key: Option<String>,
     log_level: Option<String>,
     log_format: Option<String>,
+    email_provider: Option<String>,
+    email_from: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_security: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    imap_poll_secs: Option<u64>,
 }
 
 /// Environment variables Catalyst reads (each also as `NAME_FILE`).
@@ -106,6 +143,14 @@ pub const ENV_KEYS: &[&str] = &[
     "CATALYST_SIGNING_KEY",
     "CATALYST_LOG",
     "CATALYST_LOG_FORMAT",
+    "EMAIL_PROVIDER",
+    "EMAIL_FROM",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_SECURITY",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "CATALYST_IMAP_POLL_SECS",
 ];
 
 /// Other `CATALYST_` variables that are legitimately set around Catalyst (tests, tools).
@@ -114,6 +159,13 @@ const KNOWN_OTHER: &[&str] = &[
     "CATALYST_TEST_APP_ROLE",
     "CATALYST_CACHE_DIR",
     "CATALYST_CI_PG_PORT",
+    "CATALYST_CI",
+    "CATALYST_TEST_IMAP",
+    "CATALYST_TEST_IMAPS",
+    "CATALYST_TEST_IMAP_CA",
+    "CATALYST_TEST_SMTP",
+    "CATALYST_TEST_SMTP_DIR",
+    "CATALYST_MAIL_SERVERS_DIR",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -204,7 +256,7 @@ fn parse_num(key: &str, v: &str) -> Result<u64, ConfigError> {
 impl Config {
     /// Loads the layers. `file` is `--config`; without it `./catalyst.toml` is read if present.
     pub fn load(file: Option<&Path>, env: &dyn Env, o: &Overrides) -> Result<Self, ConfigError> {
-        let f: FileConfig = match file {
+        let mut f: FileConfig = match file {
             Some(p) => read_file(p)?,
             None if Path::new("catalyst.toml").exists() => read_file(Path::new("catalyst.toml"))?,
             None => FileConfig::default(),
@@ -251,6 +303,20 @@ impl Config {
                 "must be an http:// or https:// URL",
             ));
         }
+        let email = email_config(
+            env,
+            &EmailFile {
+                email_provider: f.email_provider.take(),
+                email_from: f.email_from.take(),
+                smtp_host: f.smtp_host.take(),
+                smtp_port: f.smtp_port,
+                smtp_security: f.smtp_security.take(),
+                smtp_username: f.smtp_username.take(),
+                smtp_password: f.smtp_password.take(),
+                imap_poll_secs: f.imap_poll_secs,
+            },
+            &parsed,
+        )?;
         let file_max_mb = match env_value(env, "FILE_MAX_MB")? {
             Some(v) => parse_num("FILE_MAX_MB", &v)?,
             None => f.file_max_mb.unwrap_or(25),
@@ -335,6 +401,7 @@ impl Config {
                 .or(f.log_level)
                 .unwrap_or_else(|| "info".into()),
             log_format,
+            email,
         })
     }
 
@@ -393,8 +460,112 @@ impl Config {
             LogFormat::Pretty => "pretty",
         };
         out.push_str(&format!("log_format = \"{fmt}\"\n"));
+        let provider = match self.email.provider {
+            EmailProvider::File => "file",
+            EmailProvider::Smtp => "smtp",
+            EmailProvider::Log => "log",
+        };
+        out.push_str(&format!("email_provider = \"{provider}\"\n"));
+        line(&mut out, "email_from", self.email.from.clone());
+        if let Some(h) = &self.email.smtp_host {
+            line(&mut out, "smtp_host", h.clone());
+        }
+        if let Some(p) = self.email.smtp_port {
+            out.push_str(&format!("smtp_port = {p}\n"));
+        }
+        let security = match self.email.smtp_security {
+            catalyst_mail::Security::None => "none",
+            catalyst_mail::Security::Starttls => "starttls",
+            catalyst_mail::Security::Tls => "tls",
+        };
+        out.push_str(&format!("smtp_security = \"{security}\"\n"));
+        if let Some(u) = &self.email.smtp_username {
+            line(&mut out, "smtp_username", u.clone());
+        }
+        if self.email.smtp_password.is_some() {
+            line(&mut out, "smtp_password", "<redacted>".into());
+        }
+        out.push_str(&format!("imap_poll_secs = {}\n", self.email.imap_poll_secs));
         out
     }
+}
+
+/// The email keys of `catalyst.toml`.
+struct EmailFile {
+    email_provider: Option<String>,
+    email_from: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_security: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    imap_poll_secs: Option<u64>,
+}
+
+fn email_config(env: &dyn Env, f: &EmailFile, base: &url::Url) -> Result<EmailConfig, ConfigError> {
+    let provider = match env_value(env, "EMAIL_PROVIDER")?
+        .or(f.email_provider.clone())
+        .as_deref()
+        .unwrap_or("file")
+    {
+        "file" => EmailProvider::File,
+        "smtp" => EmailProvider::Smtp,
+        "log" => EmailProvider::Log,
+        other => {
+            return Err(invalid(
+                "EMAIL_PROVIDER",
+                format!("expected file, smtp or log, got {other:?}"),
+            ));
+        }
+    };
+    let host = base.host_str().unwrap_or("localhost");
+    let from = env_value(env, "EMAIL_FROM")?
+        .or(f.email_from.clone())
+        .unwrap_or_else(|| format!("catalyst@{host}"));
+    if catalyst_domain::Email::parse(&from).is_err() {
+        return Err(invalid(
+            "EMAIL_FROM",
+            format!("not an email address: {from:?}"),
+        ));
+    }
+    let smtp_security = env_value(env, "SMTP_SECURITY")?
+        .or(f.smtp_security.clone())
+        .unwrap_or_else(|| "starttls".into())
+        .parse::<catalyst_mail::Security>()
+        .map_err(|e| invalid("SMTP_SECURITY", e.to_string()))?;
+    let smtp_port = match env_value(env, "SMTP_PORT")? {
+        Some(v) => Some(
+            u16::try_from(parse_num("SMTP_PORT", &v)?)
+                .map_err(|_| invalid("SMTP_PORT", "must be a port number"))?,
+        ),
+        None => f.smtp_port,
+    };
+    let smtp_host = env_value(env, "SMTP_HOST")?.or(f.smtp_host.clone());
+    if provider == EmailProvider::Smtp && smtp_host.is_none() {
+        return Err(invalid("SMTP_HOST", "required when EMAIL_PROVIDER=smtp"));
+    }
+    let imap_poll_secs = match env_value(env, "CATALYST_IMAP_POLL_SECS")? {
+        Some(v) => parse_num("CATALYST_IMAP_POLL_SECS", &v)?,
+        None => f.imap_poll_secs.unwrap_or(60),
+    };
+    if !(5..=86_400).contains(&imap_poll_secs) {
+        return Err(invalid(
+            "CATALYST_IMAP_POLL_SECS",
+            "must be between 5 and 86400",
+        ));
+    }
+    Ok(EmailConfig {
+        provider,
+        from,
+        smtp_host,
+        smtp_port,
+        smtp_security,
+        smtp_username: env_value(env, "SMTP_USERNAME")?.or(f.smtp_username.clone()),
+        smtp_password: env_value(env, "SMTP_PASSWORD")?
+            .or(f.smtp_password.clone())
+            .map(Secret),
+        imap_poll_secs,
+    })
 }
 
 fn toml_str(s: &str) -> String {
@@ -496,6 +667,11 @@ mod tests {
             ("CATALYST_LOG_FORMAT", "xml"),
             ("CATALYST_SQLITE_SYNCHRONOUS", "off"),
             ("CATALYST_BEHIND_PROXY", "maybe"),
+            ("EMAIL_PROVIDER", "carrier-pigeon"),
+            ("EMAIL_FROM", "not an address"),
+            ("SMTP_SECURITY", "sometimes"),
+            ("SMTP_PORT", "99999"),
+            ("CATALYST_IMAP_POLL_SECS", "1"),
         ] {
             let err = Config::load(None, &env(&[(k, v)]), &Overrides::default()).unwrap_err();
             assert!(err.to_string().starts_with(k), "{k}={v}: {err}");
@@ -515,6 +691,41 @@ mod tests {
             ("HOME", "/"),
         ]);
         assert_eq!(unknown_env_keys(&e), vec!["CATALYST_LISTN".to_string()]);
+    }
+
+    #[test]
+    fn email_defaults_and_smtp_settings() {
+        let c = Config::load(None, &env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.email.provider, EmailProvider::File);
+        assert_eq!(c.email.from, "catalyst@127.0.0.1");
+        assert_eq!(c.email.imap_poll_secs, 60);
+        let err = Config::load(
+            None,
+            &env(&[("EMAIL_PROVIDER", "smtp")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("SMTP_HOST"), "{err}");
+        let c = Config::load(
+            None,
+            &env(&[
+                ("EMAIL_PROVIDER", "smtp"),
+                ("SMTP_HOST", "smtp.example.com"),
+                ("SMTP_PORT", "465"),
+                ("SMTP_SECURITY", "tls"),
+                ("SMTP_USERNAME", "desk"),
+                ("SMTP_PASSWORD", "hunter2"),
+                ("EMAIL_FROM", "help@example.com"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.email.provider, EmailProvider::Smtp);
+        assert_eq!(c.email.smtp_port, Some(465));
+        assert_eq!(c.email.smtp_security, catalyst_mail::Security::Tls);
+        assert!(!c.show().contains("hunter2"));
+        assert!(c.show().contains("smtp_host = \"smtp.example.com\""));
+        assert!(!format!("{c:?}").contains("hunter2"));
     }
 
     #[test]

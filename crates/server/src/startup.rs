@@ -48,7 +48,55 @@ pub fn app(store: Store, config: &Config) -> anyhow::Result<App> {
             ..AppSettings::default()
         },
     );
-    Ok(app.with_blobs(blobs(config)?))
+    Ok(app
+        .with_blobs(blobs(config)?)
+        .with_mail(mail_config(config)?))
+}
+
+/// Email settings of the process: transport, default sender, links, limits.
+pub fn mail_config(config: &Config) -> anyhow::Result<catalyst_app::mail::MailConfig> {
+    use crate::config::EmailProvider;
+    catalyst_mail::install_crypto_provider();
+    let transport = match config.email.provider {
+        EmailProvider::File => catalyst_app::mail::MailConfig::outbox(&config.data_dir),
+        EmailProvider::Log => catalyst_mail::Transport::Log,
+        EmailProvider::Smtp => {
+            let security = config.email.smtp_security;
+            let port = config.email.smtp_port.unwrap_or(match security {
+                catalyst_mail::Security::Tls => 465,
+                catalyst_mail::Security::Starttls => 587,
+                catalyst_mail::Security::None => 25,
+            });
+            catalyst_mail::Transport::smtp(&catalyst_mail::SmtpSettings {
+                host: config.email.smtp_host.clone().unwrap_or_default(),
+                port,
+                security,
+                username: config.email.smtp_username.clone(),
+                password: config
+                    .email
+                    .smtp_password
+                    .as_ref()
+                    .map(|p| p.expose().to_string()),
+                ca_pem: None,
+                timeout: std::time::Duration::from_secs(30),
+            })
+            .context("SMTP settings")?
+        }
+    };
+    let domain = config
+        .email
+        .from
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_else(|| "localhost".into());
+    Ok(catalyst_app::mail::MailConfig {
+        transport,
+        default_from: config.email.from.clone(),
+        message_id_domain: domain,
+        web_base_url: config.web_base_url.clone(),
+        max_attachment_bytes: config.file_max_mb * 1024 * 1024,
+        max_message_bytes: 40 * 1024 * 1024,
+    })
 }
 
 /// This node's search index in the data directory (`<data_dir>/search`), created or
@@ -145,7 +193,16 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(%addr, "Catalyst is listening");
     eprintln!("Catalyst is listening on http://{addr}");
 
-    let workers = crate::workers::spawn(app.clone());
+    match app.recover_jobs_at_start().await {
+        Ok(n) if n > 0 => tracing::info!(jobs = n, "jobs cut off by the last stop run again"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "recovering cut-off jobs failed"),
+    }
+    let mut workers = crate::workers::spawn(app.clone());
+    workers.push(crate::workers::spawn_imap_poller(
+        app.clone(),
+        config.email.imap_poll_secs,
+    ));
     let router = http::router(state(app, config));
     axum::serve(
         listener,

@@ -21,9 +21,12 @@ pub fn spawn(app: App) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(housekeeping(app.clone())),
         tokio::spawn(run_indexer(app.clone())),
-        tokio::spawn(run_jobs(app)),
+        tokio::spawn(run_jobs(app, None)),
     ]
 }
+
+/// Where the job runner reports each round that ran jobs (for benchmarks).
+pub type RunReports = tokio::sync::mpsc::UnboundedSender<catalyst_app::jobs::JobsRun>;
 
 fn worker_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into());
@@ -34,13 +37,20 @@ fn worker_name() -> String {
     )
 }
 
-async fn run_jobs(app: App) {
+/// The job runner: runs due jobs, then sleeps until the next is due or it is woken.
+pub async fn run_jobs(app: App, reports: Option<RunReports>) {
     let name = worker_name();
     let signal = app.jobs_signal();
     let mut listener = pg_listener(&app).await;
     loop {
         match app.run_due_jobs(&name, BATCH).await {
-            Ok(r) if r.total() > 0 => continue,
+            Ok(r) if r.total() > 0 => {
+                if let Some(tx) = &reports {
+                    // A gone receiver only means nobody listens any more.
+                    let _ = tx.send(r);
+                }
+                continue;
+            }
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "running jobs failed; retrying shortly");
@@ -50,7 +60,13 @@ async fn run_jobs(app: App) {
         }
         if let Ok(s) = app.job_stats().await {
             metrics::gauge!("jobs_pending").set(s.pending as f64);
+            metrics::gauge!("jobs_running").set(s.running as f64);
             metrics::gauge!("jobs_dead").set(s.dead as f64);
+            let lag = s
+                .oldest_due
+                .map(|t| (app.clock().now() - t).num_milliseconds().max(0) as f64 / 1000.0)
+                .unwrap_or(0.0);
+            metrics::gauge!("jobs_lag_seconds").set(lag);
         }
         let wait = match app.next_job_due().await {
             Ok(Some(at)) => (at - app.clock().now())
@@ -139,6 +155,20 @@ async fn run_indexer(app: App) {
             _ = tokio::time::sleep(INDEX_POLL) => {}
         }
     }
+}
+
+/// Polls every tenant's IMAP mailbox every `poll_secs`; one tenant's failure is recorded
+/// on its settings (admin-visible) and does not stop the others.
+pub fn spawn_imap_poller(app: App, poll_secs: u64) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(poll_secs.max(5)));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app.poll_all_imap(50).await {
+                tracing::warn!(error = %e, "IMAP polling failed");
+            }
+        }
+    })
 }
 
 /// Periodic housekeeping. Each task logs its own failures and keeps going.

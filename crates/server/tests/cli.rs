@@ -313,3 +313,26 @@ async fn raw_get(addr: &str, path: &str) -> u16 {
     s.read_to_string(&mut buf).await.unwrap();
     buf.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
+
+#[tokio::test]
+async fn mail_ingest_reads_a_message_from_standard_input() {
+    let c = Cli::new().await;
+    assert!(c.run(&["migrate"]).status.success());
+    assert!(
+        c.run(&["tenant", "create", "acme", "--name", "Acme Corp"])
+            .status
+            .success()
+    );
+    let msg = "From: Dana <dana@example.com>\r\nTo: help@acme.test\r\nSubject: Scanner offline\r\nMessage-ID: <cli-1@example.com>\r\n\r\nThe scanner is offline.\r\n";
+    let o = c.run_with_stdin(&["mail", "ingest", "--tenant", "acme"], msg);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "created INC-000001 (new_ticket)");
+    let o = c.run_with_stdin(&["mail", "ingest", "--tenant", "acme"], msg);
+    assert_eq!(stdout(&o).trim(), "duplicate: already ingested");
+    let reply = "From: dana@example.com\r\nSubject: Re: [INC-000001] Scanner offline\r\nMessage-ID: <cli-2@example.com>\r\nIn-Reply-To: <cli-1@example.com>\r\n\r\nStill offline.\r\n";
+    let o = c.run_with_stdin(&["mail", "ingest", "--tenant", "acme"], reply);
+    assert_eq!(stdout(&o).trim(), "appended to INC-000001 (in_reply_to)");
+    let o = c.run_with_stdin(&["mail", "ingest", "--tenant", "nope"], msg);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("tenant not found"), "{}", stderr(&o));
+}

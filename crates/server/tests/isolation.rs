@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 use catalyst_app::SystemActor;
 use catalyst_app::members::NewMember;
+use catalyst_store::Scope;
+use catalyst_store::repo::jobs;
 use common::{PW, TestApp};
 
 /// A body that the operation would accept, so that the check is about authorisation and
@@ -38,10 +40,22 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", "/v1/kb/deflections/{id}") => {
             json!({"step": "submitted", "ticketId": "0190a3e8-0000-7000-8000-000000000000"})
         }
+        ("post", "/v1/sla/calendars") | ("put", "/v1/sla/calendars/{id}") => {
+            calendar_body("Hijacked calendar")
+        }
+        ("post", "/v1/sla/policies") | ("put", "/v1/sla/policies/{id}") => {
+            json!({"name": "Hijacked policy", "resolutionMinutes": 1})
+        }
+        ("post", "/v1/notifications/read") => json!({}),
         ("get" | "head" | "delete", _) => return None,
         _ => json!({}),
     };
     Some(b)
+}
+
+fn calendar_body(name: &str) -> Value {
+    json!({"name": name, "zone": "Europe/Berlin",
+           "intervals": [{"weekday": "Mon", "start": "09:00", "end": "17:00"}]})
 }
 
 struct TenantA {
@@ -50,6 +64,10 @@ struct TenantA {
     deflection: String,
     attachment: String,
     queue: String,
+    quarantined: String,
+    calendar: String,
+    policy: String,
+    job: String,
     markers: Vec<String>,
 }
 
@@ -110,6 +128,16 @@ async fn tenant_a(t: &TestApp) -> TenantA {
         )
         .await
         .json();
+    let cal = t
+        .api(
+            "POST",
+            "/v1/sla/calendars",
+            &admin,
+            Some(calendar_body("Acme secret calendar")),
+            &[],
+        )
+        .await
+        .json();
     t.api(
         "POST",
         "/v1/kb/articles",
@@ -129,13 +157,55 @@ async fn tenant_a(t: &TestApp) -> TenantA {
         )
         .await
         .json();
+    let policy = t
+        .api(
+            "POST",
+            "/v1/sla/policies",
+            &admin,
+            Some(json!({"name": "Acme secret policy", "resolutionMinutes": 60, "calendarId": cal["id"]})),
+            &[],
+        )
+        .await
+        .json();
+    // A dead job of tenant A.
+    let tenant = t.app.tenant_by_slug("acme").await.unwrap().id;
+    let tx = t.db.store.write(Scope::Tenant(tenant)).await.unwrap();
+    let job = jobs::enqueue(
+        &tx,
+        jobs::NewJob::new("acme.secret", json!({}), t.app.clock().now()).tenant(tenant),
+        t.app.clock().now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    t.app.drain_jobs().await.unwrap();
     let me = t.api("GET", "/v1/me", &admin, None, &[]).await.json();
+    // An automatic reply lands in tenant A's email quarantine.
+    let held = t
+        .app
+        .ingest_email_for_slug(
+            "acme",
+            b"From: Acme secret sender <ooo@acme.test>\r\nAuto-Submitted: auto-replied\r\nSubject: Acme secret away\r\nMessage-ID: <acme-ooo@acme.test>\r\n\r\nacme secret absence\r\n",
+            catalyst_app::mail::Source::Cli,
+        )
+        .await
+        .unwrap();
+    let catalyst_app::mail::IngestOutcome::Quarantined {
+        id: quarantined, ..
+    } = held
+    else {
+        panic!("not quarantined: {held:?}");
+    };
     TenantA {
         article: article["id"].as_str().unwrap().to_string(),
         deflection: d["deflectionId"].as_str().unwrap().to_string(),
+        quarantined: quarantined.to_string(),
         ticket,
         attachment: a["id"].as_str().unwrap().to_string(),
         queue: q["id"].as_str().unwrap().to_string(),
+        calendar: cal["id"].as_str().unwrap().to_string(),
+        policy: policy["id"].as_str().unwrap().to_string(),
+        job: job.to_string(),
         markers: vec![
             "Acme secret".into(),
             "acme secret".into(),
@@ -158,6 +228,14 @@ fn fill(path: &str, a: &TenantA) -> String {
         &a.article
     } else if path.starts_with("/v1/kb/deflections/") {
         &a.deflection
+    } else if path.starts_with("/v1/admin/mail/quarantine/") {
+        &a.quarantined
+    } else if path.starts_with("/v1/sla/calendars/") {
+        &a.calendar
+    } else if path.starts_with("/v1/sla/policies/") {
+        &a.policy
+    } else if path.starts_with("/v1/admin/jobs/") {
+        &a.job
     } else {
         panic!(
             "{path}: which tenant-A resource does its path parameter name? Add it to the isolation matrix."
@@ -214,8 +292,10 @@ async fn no_route_lets_another_tenant_or_requester_reach_tenant_a() {
         if !path.starts_with("/v1/") {
             continue;
         }
-        for (method, _) in item.as_object().unwrap() {
-            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+        for (method, op) in item.as_object().unwrap() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str())
+                || common::is_event_stream(op)
+            {
                 continue;
             }
             let targets_a = path.contains('{');

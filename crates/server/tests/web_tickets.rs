@@ -954,3 +954,141 @@ async fn the_script_is_served_from_self() {
             .contains("script-src 'self'")
     );
 }
+
+#[tokio::test]
+async fn admins_manage_email_settings_templates_and_quarantine_in_the_web_ui() {
+    let t = TestApp::new().await;
+    let admin = t.sign_in("admin@acme.test").await;
+    assert!(
+        t.get("/admin", Some(&admin))
+            .await
+            .body
+            .contains("href=\"/admin/email\"")
+    );
+    let page = t.get("/admin/email", Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<h1>Email</h1>"));
+    assert!(page.body.contains("No held mail."));
+
+    // Turn outbound mail off and set the sender.
+    let a = t
+        .post_form(
+            "/admin/email/settings",
+            &[
+                ("csrf", &admin.csrf),
+                ("inbound_enabled", "on"),
+                ("from_address", "help@acme.test"),
+                ("from_name", "Acme Help"),
+                ("reply_to", ""),
+                ("unknown_sender", "quarantine"),
+                ("rate_limit_per_hour", "12"),
+                ("imap_url", ""),
+                ("imap_processed_folder", ""),
+            ],
+            &admin,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = t.get(&a.location(), Some(&admin)).await;
+    assert!(page.body.contains("The email settings were saved."));
+    assert!(page.body.contains("value=\"help@acme.test\""));
+    assert!(!page.body.contains(
+        "id=\"outbound\" name=\"outbound_enabled\" type=\"checkbox\" value=\"on\" checked"
+    ));
+    assert!(page.body.contains("value=\"quarantine\" selected"));
+
+    // A broken template is refused with the reason; a good one is saved and can be reset.
+    let a = t
+        .post_form(
+            "/admin/email/templates/resolved",
+            &[
+                ("csrf", &admin.csrf),
+                ("subject", "Done: {{ ticket.subject"),
+                ("text", ""),
+                ("html", ""),
+            ],
+            &admin,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert!(
+        a.body.contains("role=\"alert\"") && a.body.contains("line 1"),
+        "{}",
+        a.body
+    );
+    let a = t
+        .post_form(
+            "/admin/email/templates/resolved",
+            &[
+                ("csrf", &admin.csrf),
+                ("subject", "Done: {{ ticket.subject }}"),
+                ("text", ""),
+                ("html", ""),
+            ],
+            &admin,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = t.get("/admin/email", Some(&admin)).await;
+    assert!(page.body.contains("resolved (changed)"));
+    let a = t
+        .post_form(
+            "/admin/email/templates/resolved",
+            &[("csrf", &admin.csrf), ("reset", "on")],
+            &admin,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert!(
+        !t.get("/admin/email", Some(&admin))
+            .await
+            .body
+            .contains("resolved (changed)")
+    );
+
+    // Quarantined mail is listed and can be deleted.
+    let held = t
+        .inner
+        .app
+        .ingest_email_for_slug(
+            "acme",
+            b"From: bot@example.com\r\nAuto-Submitted: auto-replied\r\nSubject: Away until Monday\r\nMessage-ID: <away-1@example.com>\r\n\r\naway\r\n",
+            catalyst_app::mail::Source::Cli,
+        )
+        .await
+        .unwrap();
+    let catalyst_app::mail::IngestOutcome::Quarantined { id, .. } = held else {
+        panic!("{held:?}")
+    };
+    let page = t.get("/admin/email", Some(&admin)).await;
+    assert!(page.body.contains("Away until Monday") && page.body.contains("auto_reply"));
+    let a = t
+        .post_form(
+            &format!("/admin/email/quarantine/{id}/delete"),
+            &[("csrf", &admin.csrf)],
+            &admin,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert!(
+        t.get("/admin/email", Some(&admin))
+            .await
+            .body
+            .contains("No held mail.")
+    );
+
+    // Agents may not see or change any of it.
+    let agent = t.sign_in("agent@acme.test").await;
+    assert_eq!(
+        t.get("/admin/email", Some(&agent)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let a = t
+        .post_form(
+            "/admin/email/settings",
+            &[("csrf", &agent.csrf), ("rate_limit_per_hour", "1")],
+            &agent,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+}

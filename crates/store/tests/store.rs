@@ -283,3 +283,76 @@ async fn the_ticket_migration_runs_over_existing_data() {
         "Early Bird"
     );
 }
+
+/// The email migration runs over a database that already holds tenants and tickets.
+#[tokio::test]
+async fn the_mail_migration_runs_over_existing_data() {
+    use catalyst_store::repo::mail;
+    use sea_orm_migration::MigratorTrait;
+    if TestDb::is_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("mail.db").display());
+    let store = catalyst_store::Store::connect(&catalyst_store::StoreOptions::new(url))
+        .await
+        .unwrap();
+    let all = catalyst_store::Migrator::migrations();
+    let before_mail = all
+        .iter()
+        .position(|m| m.name() == "m20261126_000005_mail")
+        .unwrap();
+    catalyst_store::Migrator::up(store.writer(), Some(before_mail as u32))
+        .await
+        .unwrap();
+    let tx = store.write(Scope::Global).await.unwrap();
+    let t = tenants::insert(
+        &tx,
+        &TenantSlug::parse("older").unwrap(),
+        &TenantName::parse("Older Tenant").unwrap(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    store.migrate().await.unwrap();
+    assert!(store.pending_migrations().await.unwrap().is_empty());
+
+    let tenant = catalyst_domain::TenantId(t.id);
+    let tx = store.write(Scope::Tenant(tenant)).await.unwrap();
+    assert!(mail::settings(&tx, tenant).await.unwrap().is_none());
+    let mut s = mail::default_settings(tenant, Utc::now());
+    s.from_address = Some("help@older.example".into());
+    mail::save_settings(&tx, s.clone()).await.unwrap();
+    s.rate_limit_per_hour = 5;
+    mail::save_settings(&tx, s).await.unwrap();
+    let saved = mail::settings(&tx, tenant).await.unwrap().unwrap();
+    assert_eq!(saved.rate_limit_per_hour, 5);
+    assert_eq!(saved.from_address.as_deref(), Some("help@older.example"));
+    let msg = |id: &str| catalyst_store::entity::mail_message::Model {
+        id: uuid::Uuid::now_v7(),
+        tenant_id: t.id,
+        direction: mail::IN.into(),
+        message_id: id.into(),
+        ticket_id: None,
+        comment_id: None,
+        sender: Some("a@example.com".into()),
+        match_reason: None,
+        class: Some("human".into()),
+        created_at: Utc::now(),
+    };
+    mail::insert_message(&tx, msg("one@example.com"))
+        .await
+        .unwrap();
+    let dup = mail::insert_message(&tx, msg("one@example.com")).await;
+    assert!(
+        matches!(
+            dup,
+            Err(catalyst_store::StoreError::Duplicate {
+                constraint: "messageId"
+            })
+        ),
+        "the same inbound Message-ID twice is refused: {dup:?}"
+    );
+    tx.commit().await.unwrap();
+}

@@ -14,8 +14,11 @@ use utoipa_axum::routes;
 use catalyst_domain::Role;
 
 pub mod kb;
+pub mod mail;
+pub mod notify;
 pub mod patterns;
 pub mod problems;
+pub mod sla;
 pub mod tickets;
 
 use axum::extract::DefaultBodyLimit;
@@ -37,7 +40,10 @@ use crate::http::error::{ApiError, ErrorCode, Problem};
         (name = "tickets", description = "Incidents, service requests and tasks"),
         (name = "queues", description = "Where tickets wait for agents"),
         (name = "knowledge base", description = "Articles, votes and portal deflection"),
-        (name = "search", description = "Full-text search of tickets and articles, synonyms, index status")
+        (name = "search", description = "Full-text search of tickets and articles, synonyms, index status"),
+        (name = "notifications", description = "The caller's in-app notifications"),
+        (name = "sla", description = "Service level targets, business calendars and ticket clocks"),
+        (name = "admin", description = "Tenant administration")
     )
 )]
 struct ApiDoc;
@@ -61,7 +67,22 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(tickets::upload, tickets::list_attachments))
         .layer(DefaultBodyLimit::max(upload_limit));
+    // An inbound email may carry attachments up to the file limit, encoded (base64 adds a third).
+    let mail_limit =
+        usize::try_from((config.file_max_mb * 2 + 1) * 1024 * 1024).unwrap_or(usize::MAX);
+    let inbound = OpenApiRouter::new()
+        .routes(routes!(mail::inbound))
+        .layer(DefaultBodyLimit::max(mail_limit));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(inbound)
+        .routes(routes!(mail::get_settings, mail::update_settings))
+        .routes(routes!(mail::create_token))
+        .routes(routes!(mail::list_templates, mail::save_template))
+        .routes(routes!(mail::list_quarantine))
+        .routes(routes!(mail::release))
+        .routes(routes!(mail::delete_quarantined))
+        .routes(routes!(mail::failures))
+        .routes(routes!(mail::poll))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(me))
@@ -90,6 +111,21 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(kb::zero_results))
         .routes(routes!(kb::index_status))
         .routes(routes!(kb::reindex))
+        .routes(routes!(sla::list_calendars, sla::create_calendar))
+        .routes(routes!(
+            sla::get_calendar,
+            sla::put_calendar,
+            sla::delete_calendar
+        ))
+        .routes(routes!(sla::import_holidays))
+        .routes(routes!(sla::list_policies, sla::create_policy))
+        .routes(routes!(sla::put_policy, sla::delete_policy))
+        .routes(routes!(sla::ticket_sla))
+        .routes(routes!(notify::list))
+        .routes(routes!(notify::mark_read))
+        .routes(routes!(notify::stream))
+        .routes(routes!(notify::dead_jobs))
+        .routes(routes!(notify::retry_job))
         .merge(uploads)
 }
 

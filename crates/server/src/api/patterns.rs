@@ -109,6 +109,14 @@ pub fn status_filter() -> Object {
     )
 }
 
+pub fn sla_filter() -> Object {
+    string(
+        list("running|due_soon|breached|paused|met"),
+        false,
+        "SLA states, comma-separated: running, due_soon, breached, paused, met.",
+    )
+}
+
 pub fn kind_filter() -> Object {
     string(
         list("incident|service_request|task"),

@@ -95,6 +95,20 @@ pub enum TicketSort {
     CreatedAsc,
     #[serde(rename = "priority")]
     Priority,
+    /// Soonest SLA deadline first; tickets without a running clock last.
+    #[serde(rename = "due")]
+    Due,
+}
+
+/// Where a ticket's SLA clock stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaSummary {
+    Running,
+    DueSoon,
+    Breached,
+    Paused,
+    Met,
 }
 
 // ---------- wire types ----------
@@ -159,6 +173,11 @@ pub struct Ticket {
     first_response_at: Option<DateTime<Utc>>,
     resolved_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    /// SLA summary for agents (none for requesters, or without a policy).
+    #[schema(value_type = Option<SlaSummary>)]
+    sla_state: Option<String>,
+    /// The next SLA deadline of a running clock (agents).
+    sla_next_due_at: Option<DateTime<Utc>>,
 }
 
 impl From<TicketView> for Ticket {
@@ -188,6 +207,8 @@ impl From<TicketView> for Ticket {
             first_response_at: t.first_response_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
+            sla_state: t.sla_state,
+            sla_next_due_at: t.sla_next_due_at,
         }
     }
 }
@@ -219,6 +240,11 @@ pub struct TicketSummary {
     updated_at: DateTime<Utc>,
     first_response_at: Option<DateTime<Utc>>,
     resolved_at: Option<DateTime<Utc>>,
+    /// SLA summary for agents (none for requesters, or without a policy).
+    #[schema(value_type = Option<SlaSummary>)]
+    sla_state: Option<String>,
+    /// The next SLA deadline of a running clock (agents).
+    sla_next_due_at: Option<DateTime<Utc>>,
 }
 
 impl From<TicketView> for TicketSummary {
@@ -244,6 +270,8 @@ impl From<TicketView> for TicketSummary {
             updated_at: t.updated_at,
             first_response_at: t.first_response_at,
             resolved_at: t.resolved_at,
+            sla_state: t.sla_state,
+            sla_next_due_at: t.sla_next_due_at,
         }
     }
 }
@@ -549,6 +577,8 @@ pub struct TicketQuery {
     assignee: Option<String>,
     /// A requester's user id.
     requester: Option<Uuid>,
+    #[param(schema_with = patterns::sla_filter)]
+    sla: Option<String>,
     created_from: Option<DateTime<Utc>>,
     created_to: Option<DateTime<Utc>>,
     updated_from: Option<DateTime<Utc>>,
@@ -703,6 +733,16 @@ fn list_query(q: TicketQuery, actor: &catalyst_app::Actor) -> Result<ListQuery, 
             },
         }
     };
+    let sla_states = split(&q.sla);
+    for v in &sla_states {
+        if !["running", "due_soon", "breached", "paused", "met"].contains(&v.as_str()) {
+            errors.push(FieldError::new(
+                "sla",
+                "unknown",
+                "SLA states are running, due_soon, breached, paused, met",
+            ));
+        }
+    }
     let queue = opt_uuid(q.queue.as_deref(), "queue", &mut errors);
     let assignee = opt_uuid(q.assignee.as_deref(), "assignee", &mut errors);
     let sort = match q.sort.as_deref().unwrap_or("-updated") {
@@ -711,11 +751,12 @@ fn list_query(q: TicketQuery, actor: &catalyst_app::Actor) -> Result<ListQuery, 
         "-created" => Sort::CreatedDesc,
         "created" => Sort::CreatedAsc,
         "priority" => Sort::Priority,
+        "due" => Sort::SlaDue,
         _ => {
             errors.push(FieldError::new(
                 "sort",
                 "unknown",
-                "must be -updated, updated, -created, created or priority",
+                "must be -updated, updated, -created, created, priority or due",
             ));
             Sort::UpdatedDesc
         }
@@ -744,6 +785,7 @@ fn list_query(q: TicketQuery, actor: &catalyst_app::Actor) -> Result<ListQuery, 
             updated_from: q.updated_from,
             updated_to: q.updated_to,
             text: q.q,
+            sla_states,
         },
         sort,
         cursor: q.cursor,

@@ -3,6 +3,7 @@
 //! keyboard shortcuts); every form POST carries a CSRF token.
 
 mod admin;
+mod admin_email;
 mod agent;
 pub mod files;
 mod kb;
@@ -81,6 +82,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/members", get(admin_members))
         .route("/admin/queues", get(admin::queues).post(admin::create))
         .route("/admin/queues/{id}", post(admin::update))
+        .route("/admin/email", get(admin_email::page))
+        .route("/admin/email/settings", post(admin_email::save_settings))
+        .route(
+            "/admin/email/templates/{kind}",
+            post(admin_email::save_template),
+        )
+        .route(
+            "/admin/email/quarantine/{id}/{action}",
+            post(admin_email::quarantine_action),
+        )
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
 }
@@ -509,6 +520,7 @@ async fn admin(session: Option<WebSession>) -> Response {
                 ("/admin/members", "Members"),
                 ("/admin/queues", "Queues"),
                 ("/admin/search", "Search and knowledge base"),
+                ("/admin/email", "Email"),
             ],
         },
     )

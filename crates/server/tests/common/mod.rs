@@ -100,7 +100,13 @@ impl TestApp {
         };
         let files = tempfile::tempdir().unwrap();
         let blobs = BlobStore::open(None, None, files.path(), vec![7u8; 32]).unwrap();
-        let app = App::new(db.store.clone(), clock.clone(), settings).with_blobs(blobs);
+        let mut mail = startup::mail_config(&cfg).unwrap();
+        if cfg.email.provider == catalyst::config::EmailProvider::File {
+            mail.transport = catalyst_app::mail::MailConfig::outbox(files.path());
+        }
+        let app = App::new(db.store.clone(), clock.clone(), settings)
+            .with_blobs(blobs)
+            .with_mail(mail);
         let router = http::router(startup::state(app.clone(), cfg))
             .layer(MockConnectInfo(SocketAddr::from(([10, 1, 2, 3], 5555))));
         let mut t = TestApp {
@@ -157,6 +163,11 @@ impl TestApp {
             )
             .await
             .unwrap();
+    }
+
+    /// Where the `file` email transport of this app writes `.eml` files.
+    pub fn outbox(&self) -> std::path::PathBuf {
+        self._files.path().join("outbox")
     }
 
     pub fn token(&self, email: &str, tenant: &str) -> &str {
@@ -317,4 +328,12 @@ pub fn hidden_field(html: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} field in {html}"))
         + marker.len();
     html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Whether an OpenAPI operation answers with a never-ending event stream (walkers that
+/// read whole bodies skip it; it has its own tests).
+pub fn is_event_stream(op: &serde_json::Value) -> bool {
+    op["responses"]["200"]["content"]
+        .get("text/event-stream")
+        .is_some()
 }

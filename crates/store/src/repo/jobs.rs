@@ -187,6 +187,39 @@ pub async fn complete(db: &impl ConnectionTrait, id: Uuid, worker: &str) -> Resu
     Ok(r.rows_affected > 0)
 }
 
+/// Puts every running job back to pending, due now. Only for a start-up where no other
+/// worker can be alive (a SQLite database has one server process), so that jobs cut off
+/// by a crash run again at once instead of when their lease ends.
+pub async fn release_all_leases(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
+    let r = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(PENDING))
+        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(job::Column::RunAt, Expr::value(now))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::State.eq(RUNNING))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+/// Deletes the finished jobs among `ids` that `worker` still holds; returns how many.
+pub async fn complete_many(db: &impl ConnectionTrait, ids: &[Uuid], worker: &str) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let r = job::Entity::delete_many()
+        .filter(job::Column::Id.is_in(ids.to_vec()))
+        .filter(job::Column::State.eq(RUNNING))
+        .filter(job::Column::LockedBy.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 /// What became of a failed job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failed {

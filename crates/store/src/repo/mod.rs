@@ -6,6 +6,7 @@ pub mod events;
 pub mod idempotency;
 pub mod jobs;
 pub mod kb;
+pub mod mail;
 pub mod members;
 pub mod notifications;
 pub mod queues;

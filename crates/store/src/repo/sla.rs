@@ -8,8 +8,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::Result;
 use crate::entity::{business_calendar, sla_policy, ticket, ticket_sla, ticket_sla_event};
+use crate::{Result, StoreError};
 use catalyst_domain::TenantId;
 
 pub async fn calendars(
@@ -38,17 +38,21 @@ pub async fn insert_calendar(
     db: &impl ConnectionTrait,
     c: business_calendar::Model,
 ) -> Result<business_calendar::Model> {
-    Ok(c.into_active_model().insert(db).await?)
+    c.into_active_model()
+        .insert(db)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "name"))
 }
 
 pub async fn update_calendar(
     db: &impl ConnectionTrait,
     c: business_calendar::Model,
 ) -> Result<business_calendar::Model> {
-    Ok(business_calendar::ActiveModel::from(c)
+    business_calendar::ActiveModel::from(c)
         .reset_all()
         .update(db)
-        .await?)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "name"))
 }
 
 pub async fn delete_calendar(
@@ -92,7 +96,10 @@ pub async fn insert_policy(
     db: &impl ConnectionTrait,
     p: sla_policy::Model,
 ) -> Result<sla_policy::Model> {
-    Ok(p.into_active_model().insert(db).await?)
+    p.into_active_model()
+        .insert(db)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "name"))
 }
 
 pub async fn save_policy(
@@ -205,4 +212,24 @@ pub async fn save_clock(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Clocks of the tenant with a running or paused metric (optionally on one calendar).
+pub async fn open_clocks(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    calendar: Option<Uuid>,
+) -> Result<Vec<ticket_sla::Model>> {
+    use sea_orm::Condition;
+    let mut q = ticket_sla::Entity::find()
+        .filter(ticket_sla::Column::TenantId.eq(tenant.0))
+        .filter(
+            Condition::any()
+                .add(ticket_sla::Column::ResponseState.is_in(["running", "paused"]))
+                .add(ticket_sla::Column::ResolutionState.is_in(["running", "paused"])),
+        );
+    if let Some(c) = calendar {
+        q = q.filter(ticket_sla::Column::CalendarId.eq(c));
+    }
+    Ok(q.all(db).await?)
 }

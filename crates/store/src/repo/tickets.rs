@@ -136,6 +136,8 @@ pub enum Sort {
     CreatedAsc,
     /// Highest priority first, then most recently updated.
     Priority,
+    /// Soonest SLA deadline first; tickets without a running clock last.
+    SlaDue,
 }
 
 /// Where the previous page ended: the sort key and id of its last row.
@@ -160,6 +162,8 @@ pub struct Filter {
     pub updated_to: Option<DateTime<Utc>>,
     /// Case-insensitive match on subject or number.
     pub text: Option<String>,
+    /// SLA summary states (`running`, `due_soon`, `breached`, `paused`, `met`).
+    pub sla_states: Vec<String>,
 }
 
 fn filter_condition(tenant: TenantId, f: &Filter) -> Condition {
@@ -185,6 +189,9 @@ fn filter_condition(tenant: TenantId, f: &Filter) -> Condition {
     }
     if let Some(r) = f.requester {
         c = c.add(ticket::Column::RequesterId.eq(r));
+    }
+    if !f.sla_states.is_empty() {
+        c = c.add(ticket::Column::SlaState.is_in(f.sla_states.clone()));
     }
     if let Some(t) = f.created_from {
         c = c.add(ticket::Column::CreatedAt.gte(t));
@@ -221,12 +228,15 @@ pub async fn list(
     cursor: Option<&Cursor>,
     limit: u64,
 ) -> Result<(Vec<ticket::Model>, bool)> {
+    if sort == Sort::SlaDue {
+        return list_by_due(db, tenant, f, cursor, limit).await;
+    }
     let (col, order) = match sort {
         Sort::UpdatedDesc => (ticket::Column::UpdatedAt, Order::Desc),
         Sort::UpdatedAsc => (ticket::Column::UpdatedAt, Order::Asc),
         Sort::CreatedDesc => (ticket::Column::CreatedAt, Order::Desc),
         Sort::CreatedAsc => (ticket::Column::CreatedAt, Order::Asc),
-        Sort::Priority => (ticket::Column::Priority, Order::Asc),
+        Sort::Priority | Sort::SlaDue => (ticket::Column::Priority, Order::Asc),
     };
     let mut cond = filter_condition(tenant, f);
     if let Some(cur) = cursor {
@@ -265,12 +275,57 @@ pub async fn list(
     Ok((rows, more))
 }
 
+/// Soonest deadline first, then tickets without one; keyset over (due is null, due, id).
+async fn list_by_due(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    f: &Filter,
+    cursor: Option<&Cursor>,
+    limit: u64,
+) -> Result<(Vec<ticket::Model>, bool)> {
+    let col = ticket::Column::SlaNextDueAt;
+    let mut cond = filter_condition(tenant, f);
+    if let Some(cur) = cursor {
+        if cur.key.is_empty() {
+            cond = cond.add(col.is_null()).add(ticket::Column::Id.gt(cur.id));
+        } else {
+            let key: DateTime<Utc> = DateTime::parse_from_rfc3339(&cur.key)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|_| StoreError::Config("malformed cursor".into()))?;
+            cond = cond.add(
+                Condition::any()
+                    .add(col.gt(key))
+                    .add(
+                        Condition::all()
+                            .add(col.eq(key))
+                            .add(ticket::Column::Id.gt(cur.id)),
+                    )
+                    .add(col.is_null()),
+            );
+        }
+    }
+    let mut rows = ticket::Entity::find()
+        .filter(cond)
+        .order_by_with_nulls(col, Order::Asc, sea_orm::sea_query::NullOrdering::Last)
+        .order_by(ticket::Column::Id, Order::Asc)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((rows, more))
+}
+
 /// The cursor that continues after `t` in `sort` order.
 pub fn cursor_after(t: &ticket::Model, sort: Sort) -> Cursor {
     let key = match sort {
         Sort::UpdatedDesc | Sort::UpdatedAsc => t.updated_at.to_rfc3339(),
         Sort::CreatedDesc | Sort::CreatedAsc => t.created_at.to_rfc3339(),
         Sort::Priority => t.priority.clone(),
+        Sort::SlaDue => t
+            .sla_next_due_at
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_default(),
     };
     Cursor { key, id: t.id }
 }
