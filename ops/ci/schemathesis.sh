@@ -48,7 +48,11 @@
 #     closed ticket takes no comments or files; an upload's `file` must be the last
 #     field of the form (it is stored as it streams in); a calendar's time zone must be
 #     a known IANA name and its opening intervals must not overlap; an .ics file must
-#     parse; an SLA policy needs a target and its calendar and queues must exist. PATCH /v1/tickets/{id} also
+#     parse; an SLA policy needs a target and its calendar and queues must exist; email
+#     settings take addresses we can send to and an IMAP URL we can connect to, and a
+#     template must compile. The two email settings operations also accept 413 for
+#     schema-violating input: a body over the size limit is refused before its fields
+#     are read. PATCH /v1/tickets/{id} also
 #     accepts 412 there: If-Match must name the ticket's current version.
 set -euo pipefail
 
@@ -148,6 +152,13 @@ include-name = [
   "PUT /v1/sla/policies/{id}",
 ]
 checks.positive_data_acceptance.expected-statuses = [$ACCEPTED, "422"]
+
+[[operations]]
+include-name = ["PATCH /v1/admin/mail/settings", "PUT /v1/admin/mail/templates"]
+checks.positive_data_acceptance.expected-statuses = [$ACCEPTED, "422"]
+checks.negative_data_rejection.expected-statuses = [
+  "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx",
+]
 
 [[operations]]
 include-name = "PATCH /v1/tickets/{id}"

@@ -93,6 +93,7 @@ impl App {
             self.seed_demo_sla(&actor(0)?).await?;
             self.seed_demo_tickets(&actor(0)?, &actor(1)?, &actor(2)?)
                 .await?;
+            self.seed_demo_kb(&actor(0)?, &actor(1)?).await?;
         }
         Ok(created)
     }

@@ -134,6 +134,7 @@ impl App {
     pub(crate) async fn commit(&self, tx: DatabaseTransaction) -> Result<()> {
         tx.commit().await?;
         self.jobs.wake();
+        self.wake_indexer();
         Ok(())
     }
 

@@ -7,14 +7,17 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod demo;
+mod demo_kb;
 pub mod error;
 pub mod jobs;
+pub mod kb;
 pub mod mail;
 pub mod markdown;
 pub mod members;
 pub mod notify;
 pub mod passwords;
 pub mod queues;
+pub mod search;
 pub mod sla;
 pub mod tenants;
 mod throttle;
@@ -66,6 +69,7 @@ pub struct App {
     pub(crate) token_cache: Arc<auth::TokenCache>,
     pub(crate) jobs: Arc<jobs::JobsSignal>,
     pub(crate) live: tokio::sync::broadcast::Sender<notify::LiveSignal>,
+    pub(crate) search: Option<Arc<search::SearchService>>,
     pub(crate) mail: Arc<mail::MailConfig>,
 }
 
@@ -80,6 +84,13 @@ impl App {
             token_cache: Arc::new(auth::TokenCache::default()),
             jobs: Arc::new(jobs::JobsSignal::default()),
             live: tokio::sync::broadcast::channel(256).0,
+            search: match search::SearchService::in_memory() {
+                Ok(s) => Some(Arc::new(s)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot create the in-memory search index");
+                    None
+                }
+            },
             mail: Arc::new(mail::MailConfig::default()),
         }
     }

@@ -52,12 +52,26 @@ enum Command {
     /// Demo and benchmark data.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// Maintain this node's search index.
+    #[command(subcommand)]
+    Search(SearchCmd),
     /// Email: feed a message into a tenant's inbound pipeline.
     #[command(subcommand)]
     Mail(MailCmd),
     /// Inspect and retry background jobs (notifications, SLA timers, …).
     #[command(subcommand)]
     Jobs(JobsCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum SearchCmd {
+    /// Rebuild the search index in the data directory from the database (all tenants, or
+    /// one) and compare its counts with the database. Stop the server of this data
+    /// directory first, or use the admin area's reindex button while it runs.
+    Reindex {
+        #[arg(long, value_name = "SLUG")]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -374,6 +388,43 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "created {tickets} tickets in {secs:.1} s ({:.0}/s)",
                 tickets as f64 / secs.max(0.001)
             );
+        }
+        Command::Search(SearchCmd::Reindex { tenant }) => {
+            let app = open(&cfg).await?.with_search(startup::search(&cfg)?);
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} reindexing [{bar:40}] {pos}/{len} documents ({per_sec}, {eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let reports = app
+                .reindex(&SystemActor::cli(), tenant.as_deref(), &|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await?;
+            bar.finish_and_clear();
+            let mut mismatched = 0;
+            for r in &reports {
+                let verdict = if r.matches() {
+                    "ok"
+                } else {
+                    mismatched += 1;
+                    "MISMATCH"
+                };
+                println!(
+                    "{:<20} tickets {}/{}  articles {}/{}  (index/database)  {verdict}",
+                    r.tenant, r.index_tickets, r.db_tickets, r.index_articles, r.db_articles
+                );
+            }
+            if mismatched > 0 {
+                return Err(Failure {
+                    code: 1,
+                    message: format!(
+                        "{mismatched} tenant(s) differ from the database (was the server writing meanwhile?)"
+                    ),
+                });
+            }
         }
         Command::Mail(MailCmd::Ingest { tenant }) => {
             use tokio::io::AsyncReadExt;

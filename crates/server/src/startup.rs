@@ -99,6 +99,18 @@ pub fn mail_config(config: &Config) -> anyhow::Result<catalyst_app::mail::MailCo
     })
 }
 
+/// This node's search index in the data directory (`<data_dir>/search`), created or
+/// rebuilt as needed; the indexer fills it from the database.
+pub fn search(config: &Config) -> anyhow::Result<catalyst_app::search::SearchService> {
+    let dir = config.data_dir.join("search");
+    catalyst_app::search::SearchService::open(&dir).map_err(|e| {
+        anyhow::anyhow!(
+            "opening the search index in {} (is another Catalyst process using this data directory?): {e}",
+            dir.display()
+        )
+    })
+}
+
 /// The attachment store named by the configuration.
 pub fn blobs(config: &Config) -> anyhow::Result<BlobStore> {
     let key = match &config.signing_key {
@@ -166,7 +178,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             "row-level security is not enforced: {weakness}; connect with a plain application role (see docs/operator-guide.md)"
         );
     }
-    let app = app(store, &config)?;
+    let app = app(store, &config)?.with_search(search(&config)?);
     if demo {
         let created = app
             .ensure_demo()

@@ -20,6 +20,7 @@ const BATCH: u64 = 32;
 pub fn spawn(app: App) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(housekeeping(app.clone())),
+        tokio::spawn(run_indexer(app.clone())),
         tokio::spawn(run_jobs(app, None)),
     ]
 }
@@ -122,6 +123,37 @@ async fn next_notification(l: &mut Listener) {
             }
         }
         None => std::future::pending::<()>().await,
+    }
+}
+
+/// How often the indexer looks for events committed by other nodes (local commits wake it
+/// at once).
+const INDEX_POLL: Duration = Duration::from_millis(250);
+
+/// Keeps this node's search index current: applies new outbox events as soon as a local
+/// commit signals them, and polls for events of other nodes.
+async fn run_indexer(app: App) {
+    loop {
+        match app.search_catch_up().await {
+            Ok(r) => {
+                if r.applied > 0 {
+                    tracing::debug!(
+                        applied = r.applied,
+                        cursor = r.cursor,
+                        "search index updated"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "updating the search index failed; retrying shortly");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+        }
+        tokio::select! {
+            _ = app.search_woken() => {}
+            _ = tokio::time::sleep(INDEX_POLL) => {}
+        }
     }
 }
 

@@ -258,3 +258,125 @@
     if (handled) e.preventDefault();
   });
 })();
+
+// Search as you type and article suggestions on the report form. Progressive enhancement:
+// without this script the search forms submit normally and the report form has no
+// suggestions. Results come from the JSON API with the session cookie; titles and snippets
+// are escaped by the server (only <mark> is markup), so they are inserted as HTML.
+(function () {
+  'use strict';
+
+  function debounce(fn, ms) {
+    var t = null;
+    return function () {
+      var args = arguments;
+      clearTimeout(t);
+      t = setTimeout(function () { fn.apply(null, args); }, ms);
+    };
+  }
+
+  function csrf() {
+    var el = document.querySelector('input[name="csrf"]');
+    return el ? el.value : '';
+  }
+
+  function link(base, item, extra) {
+    var kind = item.type === 'ticket' ? '/tickets/' : '/kb/';
+    return base + kind + encodeURIComponent(item.id) + (extra || '');
+  }
+
+  function renderList(box, items, hrefOf, empty) {
+    box.textContent = '';
+    if (!items.length) {
+      if (empty) {
+        var p = document.createElement('p');
+        p.textContent = empty;
+        box.appendChild(p);
+      }
+      return;
+    }
+    var ul = document.createElement('ul');
+    ul.className = 'results';
+    items.forEach(function (item) {
+      var li = document.createElement('li');
+      var a = document.createElement('a');
+      a.href = hrefOf(item);
+      a.innerHTML = (item.number ? item.number + ' · ' : '') + item.titleHtml;
+      li.appendChild(a);
+      var p = document.createElement('p');
+      p.className = 'snippet';
+      p.innerHTML = item.snippetHtml;
+      li.appendChild(p);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+
+  document.querySelectorAll('input[data-live-search]').forEach(function (input) {
+    var box = document.getElementById(input.getAttribute('data-live-target'));
+    var base = input.getAttribute('data-live-base') || '/portal';
+    var types = input.getAttribute('data-live-search');
+    if (!box || !window.fetch) return;
+    var seq = 0;
+    input.addEventListener('input', debounce(function () {
+      var q = input.value;
+      var mine = ++seq;
+      if (q.trim().length < 2) { box.textContent = ''; return; }
+      var url = '/v1/search?record=false&limit=8&q=' + encodeURIComponent(q) + (types ? '&types=' + types : '');
+      fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || mine !== seq) return;
+          renderList(box, data.items, function (item) { return link(base, item); },
+            'No matches yet — press Enter to search.');
+        })
+        .catch(function () { /* the form still works */ });
+    }, 150));
+  });
+
+  var subject = document.querySelector('input[data-suggest]');
+  if (subject && window.fetch) {
+    var box = document.getElementById(subject.getAttribute('data-suggest'));
+    var hidden = document.querySelector('input[data-deflection]');
+    var seq = 0;
+    subject.addEventListener('input', debounce(function () {
+      var text = subject.value;
+      var mine = ++seq;
+      if (!box || text.trim().length < 3) return;
+      var body = { text: text.slice(0, 200) };
+      if (hidden && hidden.value) body.deflectionId = hidden.value;
+      fetch('/v1/kb/suggestions', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf(), Accept: 'application/json' },
+        body: JSON.stringify(body)
+      })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || mine !== seq) return;
+          if (data.deflectionId && hidden) hidden.value = data.deflectionId;
+          box.textContent = '';
+          if (!data.items.length) return;
+          var h = document.createElement('h2');
+          h.textContent = 'These articles may help';
+          box.appendChild(h);
+          var list = document.createElement('div');
+          box.appendChild(list);
+          renderList(list, data.items, function (item) {
+            return link('/portal', item, data.deflectionId ? '?d=' + encodeURIComponent(data.deflectionId) : '');
+          });
+          list.querySelectorAll('a').forEach(function (a) {
+            a.target = '_blank';
+            a.rel = 'noopener';
+            a.setAttribute('aria-describedby', 'suggest-new-tab');
+          });
+          var note = document.createElement('p');
+          note.id = 'suggest-new-tab';
+          note.className = 'hint';
+          note.textContent = 'Articles open in a new tab, so this form keeps what you typed.';
+          box.appendChild(note);
+        })
+        .catch(function () { /* suggestions are optional */ });
+    }, 300));
+  }
+})();

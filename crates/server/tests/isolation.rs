@@ -32,6 +32,14 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         ("post", "/v1/queues") => json!({"name": "Intruder queue"}),
         ("patch", "/v1/queues/{id}") => json!({"name": "Hijacked"}),
         ("put", "/v1/settings/tickets") => json!({"autoCloseDays": 1}),
+        ("post", "/v1/kb/articles") => json!({"title": "Intruder article", "body": "x"}),
+        ("patch", "/v1/kb/articles/{id}") => json!({"title": "Hijacked", "status": "published"}),
+        ("post", "/v1/kb/articles/{id}/votes") => json!({"helpful": false}),
+        ("put", "/v1/kb/synonyms") => json!({"groups": [["acme", "hijacked"]]}),
+        ("post", "/v1/kb/suggestions") => json!({"text": "acme secret"}),
+        ("post", "/v1/kb/deflections/{id}") => {
+            json!({"step": "submitted", "ticketId": "0190a3e8-0000-7000-8000-000000000000"})
+        }
         ("post", "/v1/sla/calendars") | ("put", "/v1/sla/calendars/{id}") => {
             calendar_body("Hijacked calendar")
         }
@@ -52,6 +60,8 @@ fn calendar_body(name: &str) -> Value {
 
 struct TenantA {
     ticket: String,
+    article: String,
+    deflection: String,
     attachment: String,
     queue: String,
     quarantined: String,
@@ -105,12 +115,44 @@ async fn tenant_a(t: &TestApp) -> TenantA {
         &[],
     )
     .await;
+    // A draft internal article (nobody but tenant A's agents may read it) and a published
+    // one that the requester gets suggested, which makes a deflection record.
+    let agent = t.token("agent@acme.test", "acme").to_string();
+    let article = t
+        .api(
+            "POST",
+            "/v1/kb/articles",
+            &agent,
+            Some(json!({"title": "Acme secret runbook", "body": "acme secret steps", "visibility": "internal"})),
+            &[],
+        )
+        .await
+        .json();
     let cal = t
         .api(
             "POST",
             "/v1/sla/calendars",
             &admin,
             Some(calendar_body("Acme secret calendar")),
+            &[],
+        )
+        .await
+        .json();
+    t.api(
+        "POST",
+        "/v1/kb/articles",
+        &agent,
+        Some(json!({"title": "Acme secret printer guide", "body": "acme secret printing", "status": "published"})),
+        &[],
+    )
+    .await;
+    t.app.search_catch_up().await.unwrap();
+    let d = t
+        .api(
+            "POST",
+            "/v1/kb/suggestions",
+            &req,
+            Some(json!({"text": "printer"})),
             &[],
         )
         .await
@@ -155,6 +197,8 @@ async fn tenant_a(t: &TestApp) -> TenantA {
         panic!("not quarantined: {held:?}");
     };
     TenantA {
+        article: article["id"].as_str().unwrap().to_string(),
+        deflection: d["deflectionId"].as_str().unwrap().to_string(),
         quarantined: quarantined.to_string(),
         ticket,
         attachment: a["id"].as_str().unwrap().to_string(),
@@ -180,6 +224,10 @@ fn fill(path: &str, a: &TenantA) -> String {
         &a.attachment
     } else if path.starts_with("/v1/queues/") {
         &a.queue
+    } else if path.starts_with("/v1/kb/articles/") {
+        &a.article
+    } else if path.starts_with("/v1/kb/deflections/") {
+        &a.deflection
     } else if path.starts_with("/v1/admin/mail/quarantine/") {
         &a.quarantined
     } else if path.starts_with("/v1/sla/calendars/") {

@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use catalyst_domain::Role;
 
+pub mod kb;
 pub mod mail;
 pub mod notify;
 pub mod patterns;
@@ -38,6 +39,8 @@ use crate::http::error::{ApiError, ErrorCode, Problem};
         (name = "portal", description = "Requesters: report and follow their own tickets"),
         (name = "tickets", description = "Incidents, service requests and tasks"),
         (name = "queues", description = "Where tickets wait for agents"),
+        (name = "knowledge base", description = "Articles, votes and portal deflection"),
+        (name = "search", description = "Full-text search of tickets and articles, synonyms, index status"),
         (name = "notifications", description = "The caller's in-app notifications"),
         (name = "sla", description = "Service level targets, business calendars and ticket clocks"),
         (name = "admin", description = "Tenant administration")
@@ -96,6 +99,18 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::list_queues, tickets::create_queue))
         .routes(routes!(tickets::update_queue))
         .routes(routes!(tickets::get_settings, tickets::put_settings))
+        .routes(routes!(kb::list_articles, kb::create_article))
+        .routes(routes!(kb::get_article, kb::update_article))
+        .routes(routes!(kb::article_versions))
+        .routes(routes!(kb::vote_article))
+        .routes(routes!(kb::get_synonyms, kb::put_synonyms))
+        .routes(routes!(kb::suggestions))
+        .routes(routes!(kb::deflection_step))
+        .routes(routes!(kb::deflection))
+        .routes(routes!(kb::search))
+        .routes(routes!(kb::zero_results))
+        .routes(routes!(kb::index_status))
+        .routes(routes!(kb::reindex))
         .routes(routes!(sla::list_calendars, sla::create_calendar))
         .routes(routes!(
             sla::get_calendar,

@@ -100,8 +100,9 @@ pub struct Marked {
 pub async fn list(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
-    Query(q): Query<NotificationsQuery>,
+    q: Result<Query<NotificationsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Notifications>, ApiError> {
+    let Query(q) = q.map_err(super::tickets::bad_query)?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(

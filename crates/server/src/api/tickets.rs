@@ -668,7 +668,7 @@ fn idempotency(headers: &HeaderMap, hash: &str) -> Result<Option<Idempotency>, A
     }))
 }
 
-fn etag(version: i64) -> HeaderValue {
+pub(crate) fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
@@ -793,7 +793,7 @@ fn list_query(q: TicketQuery, actor: &catalyst_app::Actor) -> Result<ListQuery, 
     })
 }
 
-fn bad_query(e: axum::extract::rejection::QueryRejection) -> ApiError {
+pub(crate) fn bad_query(e: axum::extract::rejection::QueryRejection) -> ApiError {
     ApiError::new(ErrorCode::ValidationFailed).detail(e.body_text())
 }
 
@@ -958,7 +958,7 @@ pub async fn get_ticket(
     Ok(with_etag(StatusCode::OK, t))
 }
 
-fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     let v = headers.get(header::IF_MATCH).ok_or_else(|| {
         ApiError::new(ErrorCode::PreconditionRequired)
             .detail("send If-Match with the ticket's ETag")
@@ -998,7 +998,7 @@ pub async fn update_ticket(
     Ok(with_etag(StatusCode::OK, t))
 }
 
-fn stale_to_412(e: catalyst_app::AppError) -> ApiError {
+pub(crate) fn stale_to_412(e: catalyst_app::AppError) -> ApiError {
     match e {
         catalyst_app::AppError::Conflict(f) if f.code == "stale" => {
             ApiError::new(ErrorCode::PreconditionFailed).detail(f.message)

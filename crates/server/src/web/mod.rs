@@ -6,6 +6,7 @@ mod admin;
 mod admin_email;
 mod agent;
 pub mod files;
+mod kb;
 mod notices;
 mod portal;
 mod sla;
@@ -68,6 +69,17 @@ pub fn routes() -> Router<AppState> {
             "/agent/tickets/{id}/comment",
             post(agent::comment).layer(DefaultBodyLimit::disable()),
         )
+        .route("/portal/kb", get(kb::portal_kb))
+        .route("/portal/kb/{id}", get(kb::portal_article))
+        .route("/portal/kb/{id}/vote", post(kb::portal_vote))
+        .route("/portal/search", get(kb::search_page))
+        .route("/agent/search", get(kb::search_page))
+        .route("/agent/kb", get(kb::agent_kb))
+        .route("/agent/kb/new", get(kb::agent_new).post(kb::agent_create))
+        .route("/agent/kb/{id}", get(kb::agent_edit).post(kb::agent_update))
+        .route("/admin/search", get(kb::admin_search))
+        .route("/admin/search/synonyms", post(kb::admin_synonyms))
+        .route("/admin/search/reindex", post(kb::admin_reindex))
         .route("/admin", get(admin))
         .route("/admin/members", get(admin_members))
         .route("/admin/queues", get(admin::queues).post(admin::create))
@@ -555,6 +567,7 @@ async fn admin(State(st): State<AppState>, session: Option<WebSession>) -> Respo
             links: vec![
                 ("/admin/members", "Members"),
                 ("/admin/queues", "Queues"),
+                ("/admin/search", "Search and knowledge base"),
                 ("/admin/email", "Email"),
                 ("/admin/sla", "SLA calendars and policies"),
                 ("/admin/jobs", "Failed background jobs"),

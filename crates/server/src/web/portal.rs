@@ -217,10 +217,27 @@ async fn begin_report(
         .create_ticket(actor, form.to_new_ticket(), None)
         .await
     {
-        Ok((t, _)) => Ok(Begun {
-            ticket: t.id,
-            private: false,
-        }),
+        Ok((t, _)) => {
+            // Articles were suggested on this form and the issue was reported anyway.
+            if let Some(d) = texts
+                .get("deflection")
+                .and_then(|d| d.parse::<uuid::Uuid>().ok())
+                && let Err(e) = st
+                    .app
+                    .deflection_step(
+                        actor,
+                        d,
+                        catalyst_app::search::DeflectionStep::Submitted(t.id),
+                    )
+                    .await
+            {
+                tracing::debug!(error = %e, "deflection record not updated");
+            }
+            Ok(Begun {
+                ticket: t.id,
+                private: false,
+            })
+        }
         Err(AppError::Validation(errs)) => {
             let mut page = new_page(st, s, form);
             page.errors = messages(&errs, new_ticket_control);

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261126_000002_tickets;
 mod m20261126_000003_jobs_sla;
+mod m20261126_000004_knowledge_base;
 mod m20261126_000005_mail;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_tickets::Migration),
             Box::new(m20261126_000003_jobs_sla::Migration),
+            Box::new(m20261126_000004_knowledge_base::Migration),
             Box::new(m20261126_000005_mail::Migration),
         ]
     }
