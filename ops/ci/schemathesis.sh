@@ -52,8 +52,10 @@
 #     settings take addresses we can send to and an IMAP URL we can connect to, and a
 #     template must compile. The two email settings operations also accept 413 for
 #     schema-violating input: a body over the size limit is refused before its fields
-#     are read. PATCH /v1/tickets/{id} also
-#     accepts 412 there: If-Match must name the ticket's current version.
+#     are read; a deflection step names the article it is about; a synonym phrase has
+#     at most 100 characters; search filters name the tenant's queues. PATCH /v1/tickets/{id} also
+#     accepts 412 there: If-Match must name the ticket's current version (the same for
+#     PATCH /v1/kb/articles/{id}).
 set -euo pipefail
 
 if [ $# -lt 3 ] || [ $# -gt 4 ]; then
@@ -150,6 +152,9 @@ include-name = [
   "POST /v1/sla/calendars/{id}/holidays",
   "POST /v1/sla/policies",
   "PUT /v1/sla/policies/{id}",
+  "POST /v1/kb/deflections/{id}",
+  "PUT /v1/kb/synonyms",
+  "GET /v1/search",
 ]
 checks.positive_data_acceptance.expected-statuses = [$ACCEPTED, "422"]
 
@@ -161,7 +166,7 @@ checks.negative_data_rejection.expected-statuses = [
 ]
 
 [[operations]]
-include-name = "PATCH /v1/tickets/{id}"
+include-name = ["PATCH /v1/tickets/{id}", "PATCH /v1/kb/articles/{id}"]
 checks.positive_data_acceptance.expected-statuses = [$ACCEPTED, "412", "422"]
 checks.missing_required_header.expected-statuses = ["400", "401", "403", "406", "415", "422", "428"]
 checks.negative_data_rejection.expected-statuses = [

@@ -555,8 +555,15 @@ impl App {
             .await?;
         let a = repo::get(&tx, actor.tenant.id, id)
             .await?
-            .filter(|a| a.status == "published" && Self::may_read(actor, a))
+            .filter(|a| Self::may_read(actor, a))
             .ok_or(AppError::NotFound("article"))?;
+        if a.status != "published" {
+            return Err(AppError::Conflict(FieldError::new(
+                "id",
+                "not_published",
+                "only published articles take votes",
+            )));
+        }
         match repo::vote(&tx, actor.tenant.id, id, actor.user_id.0).await? {
             Some(v) if v.helpful == helpful => {}
             Some(v) => repo::set_vote(&tx, v, helpful, now).await?,

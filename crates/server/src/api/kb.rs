@@ -116,8 +116,16 @@ pub struct ArticleInput {
     #[schema(value_type = Option<ArticleVisibility>)]
     visibility: Option<String>,
     /// `draft` (default) or `published`.
-    #[schema(value_type = Option<ArticleStatus>)]
+    #[schema(value_type = Option<NewArticleStatus>)]
     status: Option<String>,
+}
+
+/// The status a new article can start in.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NewArticleStatus {
+    Draft,
+    Published,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -189,7 +197,7 @@ pub struct ArticleListQuery {
     #[param(pattern = "^(draft|published|archived)$")]
     status: Option<String>,
     category: Option<String>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 10000)]
     offset: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u64>,
@@ -302,13 +310,16 @@ pub struct SearchQuery {
     #[param(max_length = 200)]
     q: Option<String>,
     /// Comma-separated: `ticket`, `article` (default both).
-    #[param(pattern = "^(ticket|article)(,(ticket|article))*$")]
+    #[param(pattern = "^((ticket|article)(,(ticket|article))*)?$")]
     types: Option<String>,
     /// Comma-separated ticket kinds.
     kind: Option<String>,
     /// Comma-separated statuses.
     status: Option<String>,
     /// Comma-separated queue ids.
+    #[param(
+        pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})*)?$"
+    )]
     queue: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     limit: Option<usize>,
@@ -455,6 +466,11 @@ pub async fn list_articles(
     q: Result<Query<ArticleListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ArticleList>, ApiError> {
     let Query(q) = q.map_err(bad_query)?;
+    if q.offset.is_some_and(|o| o > 10_000) {
+        return Err(ApiError::from(catalyst_app::AppError::from(
+            FieldError::new("offset", "range", "at most 10000"),
+        )));
+    }
     let page = s
         .app
         .list_articles(
@@ -568,7 +584,7 @@ pub async fn article_versions(
 
 /// "Was this helpful?" — one answer per person; answering again replaces it.
 #[utoipa::path(post, path = "/v1/kb/articles/{id}/votes", tag = "knowledge base", security(("bearer" = [])), request_body = VoteInput, params(("id" = Uuid, Path)),
-    responses((status = 200, body = Article), BadRequest, Unauthenticated, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed))]
+    responses((status = 200, body = Article), BadRequest, Unauthenticated, Forbidden, NotFound, super::problems::Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed))]
 pub async fn vote_article(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
