@@ -909,6 +909,14 @@ pub fn parse_synonyms(groups: Vec<Vec<String>>) -> Result<Vec<Vec<String>>> {
             if p.is_empty() || phrases.contains(&p) {
                 continue;
             }
+            if p.chars().any(char::is_control) {
+                return Err(FieldError::new(
+                    "groups",
+                    "control_character",
+                    "a phrase may not contain control characters",
+                )
+                .into());
+            }
             if p.chars().count() > MAX_SYNONYM_PHRASE {
                 return Err(FieldError::new(
                     "groups",

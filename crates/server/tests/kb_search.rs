@@ -226,6 +226,17 @@ async fn a_new_article_is_searchable_once_the_indexer_caught_up_with_typos_and_s
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A NUL character is refused with a field error (PostgreSQL can't store it).
+    let nul = t
+        .api(
+            "PUT",
+            "/v1/kb/synonyms",
+            &admin,
+            Some(json!({"groups": [["wifi", "wlan\u{0}"]]})),
+            &[],
+        )
+        .await;
+    assert_eq!(nul.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nul.body);
     let forbidden = t
         .api(
             "PUT",

@@ -68,9 +68,12 @@ async fn a_job_is_claimed_only_when_due_and_deleted_when_done() {
 
     assert_eq!(claim(&db.store, "w1", t0(), 10).await, vec![now]);
     assert!(
-        claim(&db.store, "w1", t0(), 10).await.is_empty(),
+        claim(&db.store, "w2", t0(), 10).await.is_empty(),
         "claimed twice"
     );
+    // A worker's own running job at its next claim is a batch whose outcome was never
+    // recorded (e.g. the database refused the write): it takes it again.
+    assert_eq!(claim(&db.store, "w1", t0(), 10).await, vec![now]);
     let tx = db.store.read(Scope::System).await.unwrap();
     assert_eq!(
         jobs::next_due(&tx).await.unwrap(),

@@ -119,8 +119,15 @@ pub async fn cancel(db: &impl ConnectionTrait, dedupe_key: &str) -> Result<bool>
     Ok(r.rows_affected > 0)
 }
 
-fn due(now: DateTime<Utc>) -> Condition {
+fn due(now: DateTime<Utc>, worker: &str) -> Condition {
     Condition::any()
+        // A worker claims one batch at a time, so its own running jobs at claim time are
+        // left over from a batch whose outcome could not be recorded: take them again.
+        .add(
+            Condition::all()
+                .add(job::Column::State.eq(RUNNING))
+                .add(job::Column::LockedBy.eq(worker)),
+        )
         .add(
             Condition::all()
                 .add(job::Column::State.eq(PENDING))
@@ -147,7 +154,7 @@ pub async fn claim(
     let mut q = job::Entity::find()
         .select_only()
         .column(job::Column::Id)
-        .filter(due(now))
+        .filter(due(now, worker))
         .order_by_asc(job::Column::RunAt)
         .limit(limit);
     if db.get_database_backend() == DatabaseBackend::Postgres {
