@@ -247,6 +247,17 @@ async fn a_new_article_is_searchable_once_the_indexer_caught_up_with_typos_and_s
         )
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    for q in ["limit=0", "limit=101", "offset=10001"] {
+        let r = t
+            .api("GET", &format!("/v1/kb/articles?{q}"), &admin, None, &[])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{q}: {}",
+            r.body
+        );
+    }
 
     // Archiving removes it from results after the next catch-up.
     let all = t

@@ -471,6 +471,11 @@ pub async fn list_articles(
             FieldError::new("offset", "range", "at most 10000"),
         )));
     }
+    if q.limit.is_some_and(|l| !(1..=100).contains(&l)) {
+        return Err(ApiError::from(catalyst_app::AppError::from(
+            FieldError::new("limit", "range", "must be 1–100"),
+        )));
+    }
     let page = s
         .app
         .list_articles(
