@@ -18,6 +18,7 @@ pub mod notify;
 pub mod passwords;
 pub mod queues;
 pub mod search;
+pub mod secrets;
 pub mod sla;
 pub mod tenants;
 mod throttle;
@@ -71,6 +72,7 @@ pub struct App {
     pub(crate) live: tokio::sync::broadcast::Sender<notify::LiveSignal>,
     pub(crate) search: Option<Arc<search::SearchService>>,
     pub(crate) mail: Arc<mail::MailConfig>,
+    pub(crate) sealer: Arc<secrets::Sealer>,
 }
 
 impl App {
@@ -92,7 +94,20 @@ impl App {
                 }
             },
             mail: Arc::new(mail::MailConfig::default()),
+            sealer: Arc::new(secrets::Sealer::ephemeral()),
         }
+    }
+
+    /// Derives the key that seals secrets stored in the database (IMAP passwords, inbound
+    /// HMAC secrets) from the signing key; without it they last only as long as the process.
+    pub fn with_signing_key(mut self, signing_key: &[u8]) -> Self {
+        self.sealer = Arc::new(secrets::Sealer::from_signing_key(signing_key));
+        self
+    }
+
+    /// Seals and opens the secrets stored in the database.
+    pub fn sealer(&self) -> &secrets::Sealer {
+        &self.sealer
     }
 
     pub fn store(&self) -> &Store {

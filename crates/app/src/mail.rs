@@ -34,6 +34,7 @@ use catalyst_store::repo::{mail as repo, members, tenants, tickets, users};
 use catalyst_store::sea_orm::ConnectionTrait;
 
 use crate::audit::{Change, Who};
+use crate::secrets::Purpose;
 use crate::tickets::{CommentVia, NewTicket};
 use crate::{Actor, App, AppError, Result, TenantRef};
 
@@ -149,6 +150,7 @@ pub struct MailSettingsView {
     pub imap_error: Option<String>,
     pub imap_checked_at: Option<DateTime<Utc>>,
     pub has_inbound_token: bool,
+    pub has_inbound_hmac_secret: bool,
 }
 
 /// Changes to the settings (`None` leaves a field alone; empty strings clear).
@@ -267,7 +269,47 @@ fn settings_view(m: &mail_setting::Model) -> MailSettingsView {
         imap_error: m.imap_error.clone(),
         imap_checked_at: m.imap_checked_at,
         has_inbound_token: m.inbound_token_hash.is_some(),
+        has_inbound_hmac_secret: m.inbound_hmac_sealed.is_some(),
     }
+}
+
+/// How long a node may poll one tenant's mailbox before another may take over (a poll
+/// that outlives it risks a second node fetching the same messages, which the Message-ID
+/// deduplication absorbs).
+pub const IMAP_LEASE_SECS: i64 = 300;
+
+/// How far the `X-Catalyst-Timestamp` of a signed inbound request may be from our clock.
+pub const INBOUND_SIGNATURE_TOLERANCE_SECS: i64 = 300;
+
+/// Checks an inbound request's HMAC: `signature` is `sha256=<hex>` of
+/// HMAC-SHA256(secret, `"<timestamp>.<body>"`), `timestamp` Unix seconds within
+/// [`INBOUND_SIGNATURE_TOLERANCE_SECS`] of `now`. Compared in constant time.
+pub fn verify_inbound_signature(
+    secret: &[u8],
+    timestamp: &str,
+    signature: &str,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use hmac::{Hmac, Mac};
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| AppError::Unauthenticated)?;
+    if (now.timestamp() - ts).abs() > INBOUND_SIGNATURE_TOLERANCE_SECS {
+        return Err(AppError::Unauthenticated);
+    }
+    let given = signature
+        .trim()
+        .strip_prefix("sha256=")
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or(AppError::Unauthenticated)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(internal)?;
+    mac.update(timestamp.trim().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&given)
+        .map_err(|_| AppError::Unauthenticated)
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -442,17 +484,29 @@ impl App {
             m.rate_limit_per_hour = v;
         }
         if let Some(v) = imap_url {
+            self.seal_legacy_password(&mut m);
             // "***" in place of the password keeps the stored one.
             let keep = v.as_deref().is_some_and(|u| u.contains(":***@"));
-            if !keep {
-                if v != m.imap_url {
-                    m.imap_uid_validity = None;
-                    m.imap_last_uid = None;
-                    m.imap_status = None;
-                    m.imap_error = None;
+            let (url, password) = match v.as_deref() {
+                Some(u) => {
+                    let password = ImapSettings::from_url(u).map(|s| s.password).ok();
+                    (Some(redact_url(u)), password.filter(|p| !p.is_empty()))
                 }
-                m.imap_url = v;
+                None => (None, None),
+            };
+            if url != m.imap_url {
+                m.imap_uid_validity = None;
+                m.imap_last_uid = None;
+                m.imap_status = None;
+                m.imap_error = None;
             }
+            if !keep {
+                m.imap_password_sealed =
+                    password.map(|p| self.sealer.seal(actor.tenant.id, Purpose::ImapPassword, &p));
+                m.imap_status = None;
+                m.imap_error = None;
+            }
+            m.imap_url = url;
         }
         if let Some(v) = opt(patch.imap_processed_folder) {
             m.imap_processed_folder = v;
@@ -506,6 +560,103 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// Creates (or replaces) the tenant's inbound HMAC signing secret; returned once and
+    /// stored sealed.
+    pub async fn create_inbound_hmac_secret(&self, actor: &Actor) -> Result<String> {
+        actor.require(Permission::ManageMembers)?;
+        let secret = format!(
+            "whsec_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+        );
+        let tx = self.store.write(Scope::Tenant(actor.tenant.id)).await?;
+        let mut m = self.mail_settings_of(&tx, actor.tenant.id).await?;
+        m.inbound_hmac_sealed = Some(self.sealer.seal(
+            actor.tenant.id,
+            Purpose::InboundHmac,
+            &secret,
+        ));
+        m.updated_at = self.clock.now();
+        repo::save_settings(&tx, m).await?;
+        self.record(
+            &tx,
+            Change {
+                tenant: actor.tenant.id,
+                who: &Who::from(actor),
+                action: "mail.inbound_hmac_secret_created",
+                target_type: "tenant",
+                target_id: actor.tenant.id.to_string(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(secret)
+    }
+
+    /// The tenant named by `slug` and its inbound HMAC secret, before the body is read;
+    /// `Unauthenticated` when there is no such tenant or it has no secret.
+    pub async fn inbound_hmac_secret(&self, slug: &str) -> Result<(TenantId, Vec<u8>)> {
+        let tenant = self
+            .tenant_by_slug(slug)
+            .await
+            .map_err(|_| AppError::Unauthenticated)?;
+        let tx = self.store.read(Scope::Tenant(tenant.id)).await?;
+        let sealed = repo::settings(&tx, tenant.id)
+            .await?
+            .and_then(|s| s.inbound_hmac_sealed)
+            .ok_or(AppError::Unauthenticated)?;
+        let secret = self
+            .sealer
+            .open(tenant.id, Purpose::InboundHmac, &sealed)
+            .map_err(|e| {
+                tracing::warn!(tenant = %tenant.slug, error = %e, "inbound HMAC secret unreadable");
+                AppError::Unauthenticated
+            })?;
+        Ok((tenant.id, secret.into_bytes()))
+    }
+
+    /// Moves a password still written inside `imap_url` (rows saved before passwords were
+    /// sealed) into the sealed column.
+    fn seal_legacy_password(&self, m: &mut mail_setting::Model) {
+        let Some(url) = m.imap_url.clone() else {
+            return;
+        };
+        if url.contains(":***@") {
+            return;
+        }
+        if let Ok(settings) = ImapSettings::from_url(&url)
+            && !settings.password.is_empty()
+        {
+            m.imap_password_sealed = Some(self.sealer.seal(
+                TenantId(m.tenant_id),
+                Purpose::ImapPassword,
+                &settings.password,
+            ));
+            m.imap_url = Some(redact_url(&url));
+        }
+    }
+
+    /// Seals IMAP passwords left in plain text by an older version, in every tenant; run
+    /// at start-up. Returns how many were sealed.
+    pub async fn seal_stored_secrets(&self) -> Result<usize> {
+        let mut sealed = 0;
+        for t in self.list_tenants().await? {
+            let tx = self.store.write(Scope::Tenant(t.id)).await?;
+            let Some(mut m) = repo::settings(&tx, t.id).await? else {
+                continue;
+            };
+            let before = m.imap_url.clone();
+            self.seal_legacy_password(&mut m);
+            if m.imap_url != before {
+                repo::save_settings(&tx, m).await?;
+                tx.commit().await?;
+                sealed += 1;
+            }
+        }
+        Ok(sealed)
     }
 
     /// The tenant an inbound token belongs to; `Unauthenticated` for anything else.
@@ -1724,7 +1875,18 @@ impl App {
         }
         let mut imap = ImapSettings::from_url(&url).map_err(internal)?;
         imap.processed_folder = settings.imap_processed_folder.clone();
-        let result = self.poll_imap_inner(tenant, &settings, &imap, batch).await;
+        let opened = match &settings.imap_password_sealed {
+            Some(sealed) if url.contains(":***@") => self
+                .sealer
+                .open(tenant, Purpose::ImapPassword, sealed)
+                .map(|p| imap.password = p)
+                .map_err(|e| PollError::Auth(e.to_string())),
+            _ => Ok(()),
+        };
+        let result = match opened {
+            Ok(()) => self.poll_imap_inner(tenant, &settings, &imap, batch).await,
+            Err(e) => Err(e),
+        };
         let (status, error) = match &result {
             Ok(_) => ("ok", None),
             Err(PollError::Auth(e)) => ("auth_failed", Some(e.clone())),
@@ -1820,24 +1982,42 @@ impl App {
         Ok(report)
     }
 
-    /// Polls every tenant that has a mailbox; one tenant's failure does not stop others.
-    pub async fn poll_all_imap(&self, batch: usize) -> Result<usize> {
+    /// Polls every tenant that has a mailbox and whose polling lease `node` can take;
+    /// one tenant's failure does not stop others. With several nodes, each mailbox is
+    /// polled by one node at a time (a lease of [`IMAP_LEASE_SECS`], renewed per poll and
+    /// given up afterwards). Returns how many mailboxes this node polled.
+    pub async fn poll_all_imap(&self, node: &str, batch: usize) -> Result<usize> {
         let tenants = self.list_tenants().await?;
         let mut polled = 0;
         for t in tenants {
-            let has_mailbox = {
-                let tx = self.store.read(Scope::Tenant(t.id)).await?;
-                repo::settings(&tx, t.id)
+            let leased = {
+                let tx = self.store.write(Scope::Tenant(t.id)).await?;
+                let has_mailbox = repo::settings(&tx, t.id)
                     .await?
-                    .is_some_and(|s| s.imap_url.is_some() && s.inbound_enabled)
+                    .is_some_and(|s| s.imap_url.is_some() && s.inbound_enabled);
+                let now = self.clock.now();
+                let leased = has_mailbox
+                    && repo::try_lease_imap(
+                        &tx,
+                        t.id,
+                        node,
+                        now,
+                        now + Duration::seconds(IMAP_LEASE_SECS),
+                    )
+                    .await?;
+                tx.commit().await?;
+                leased
             };
-            if !has_mailbox {
+            if !leased {
                 continue;
             }
             polled += 1;
             if let Err(e) = self.poll_imap(t.id, batch).await {
                 tracing::warn!(tenant = %t.slug, error = %e, "IMAP poll failed");
             }
+            let tx = self.store.write(Scope::Tenant(t.id)).await?;
+            repo::release_imap_lease(&tx, t.id, node).await?;
+            tx.commit().await?;
         }
         Ok(polled)
     }

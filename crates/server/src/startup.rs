@@ -49,8 +49,17 @@ pub fn app(store: Store, config: &Config) -> anyhow::Result<App> {
         },
     );
     Ok(app
+        .with_signing_key(&signing_key(config)?)
         .with_blobs(blobs(config)?)
         .with_mail(mail_config(config)?))
+}
+
+/// The configured signing key, else the one kept in the data directory.
+fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
+    match &config.signing_key {
+        Some(k) => Ok(k.expose().as_bytes().to_vec()),
+        None => local_signing_key(&config.data_dir),
+    }
 }
 
 /// Email settings of the process: transport, default sender, links, limits.
@@ -113,10 +122,7 @@ pub fn search(config: &Config) -> anyhow::Result<catalyst_app::search::SearchSer
 
 /// The attachment store named by the configuration.
 pub fn blobs(config: &Config) -> anyhow::Result<BlobStore> {
-    let key = match &config.signing_key {
-        Some(k) => k.expose().as_bytes().to_vec(),
-        None => local_signing_key(&config.data_dir)?,
-    };
+    let key = signing_key(config)?;
     BlobStore::open(
         config.blob_url.as_deref(),
         config.blob_conn.as_ref().map(|s| s.expose()),
@@ -197,6 +203,11 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         Ok(n) if n > 0 => tracing::info!(jobs = n, "jobs cut off by the last stop run again"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "recovering cut-off jobs failed"),
+    }
+    match app.seal_stored_secrets().await {
+        Ok(n) if n > 0 => tracing::info!(tenants = n, "IMAP passwords moved to sealed storage"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sealing stored IMAP passwords failed"),
     }
     let mut workers = crate::workers::spawn(app.clone());
     workers.push(crate::workers::spawn_imap_poller(

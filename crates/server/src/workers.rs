@@ -157,14 +157,16 @@ async fn run_indexer(app: App) {
     }
 }
 
-/// Polls every tenant's IMAP mailbox every `poll_secs`; one tenant's failure is recorded
-/// on its settings (admin-visible) and does not stop the others.
+/// Polls every tenant's IMAP mailbox every `poll_secs` (one node per mailbox at a time,
+/// by lease); one tenant's failure is recorded on its settings (admin-visible) and does
+/// not stop the others.
 pub fn spawn_imap_poller(app: App, poll_secs: u64) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(poll_secs.max(5)));
+        let node = worker_name();
         loop {
             tick.tick().await;
-            if let Err(e) = app.poll_all_imap(50).await {
+            if let Err(e) = app.poll_all_imap(&node, 50).await {
                 tracing::warn!(error = %e, "IMAP polling failed");
             }
         }

@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
+use catalyst_app::Clock;
 use catalyst_app::mail::{IngestOutcome, Source};
 use common::{TestApp, config};
 
@@ -1122,4 +1123,339 @@ async fn sla_due_soon_and_breach_are_mailed_to_the_agents() {
     );
     assert!(m.text.contains("first response target"), "{}", m.text);
     assert!(m.text.contains("2026-03-02 10:00 UTC"), "{}", m.text);
+}
+
+/// HMAC-SHA256 signature header value for a signed inbound request.
+fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn post_signed(
+    t: &TestApp,
+    query: &str,
+    timestamp: i64,
+    signature: &str,
+    raw: &[u8],
+) -> common::Answer {
+    let req = Request::post(format!("/v1/inbound/email{query}"))
+        .header("x-catalyst-timestamp", timestamp.to_string())
+        .header("x-catalyst-signature", signature)
+        .header(header::CONTENT_TYPE, "message/rfc822")
+        .body(Body::from(raw.to_vec()))
+        .unwrap();
+    t.send(req).await
+}
+
+#[tokio::test]
+async fn the_inbound_endpoint_takes_hmac_signed_mail() {
+    let t = TestApp::new().await;
+    let admin = t.token(ADMIN, "acme");
+    let a = t
+        .api(
+            "POST",
+            "/v1/admin/mail/inbound-hmac-secret",
+            admin,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let secret = a.json()["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let s = t
+        .api("GET", "/v1/admin/mail/settings", admin, None, &[])
+        .await
+        .json();
+    assert_eq!(s["hasInboundHmacSecret"], true, "{s}");
+    assert!(!s.to_string().contains(&secret), "the secret is shown once");
+
+    let now = t.clock.now().timestamp();
+    let raw = eml(
+        "dana@example.com",
+        "Signed",
+        "signed-1@example.com",
+        "",
+        "Hi",
+    );
+    let a = post_signed(&t, "?tenant=acme", now, &sign(&secret, now, &raw), &raw).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(a.json()["outcome"], "created");
+    // A replay inside the time window is a duplicate, not a second ticket.
+    let a = post_signed(&t, "?tenant=acme", now, &sign(&secret, now, &raw), &raw).await;
+    assert_eq!(a.json()["outcome"], "duplicate", "{}", a.body);
+
+    let other = eml(
+        "dana@example.com",
+        "Other",
+        "signed-2@example.com",
+        "",
+        "Hi",
+    );
+    let good = sign(&secret, now, &other);
+    let stale = now - 301;
+    let cases: Vec<(&str, &str, i64, String, &[u8])> = vec![
+        // Signature over another body.
+        (
+            "?tenant=acme",
+            "tampered body",
+            now,
+            sign(&secret, now, &raw),
+            &other,
+        ),
+        (
+            "?tenant=acme",
+            "wrong secret",
+            now,
+            sign("whsec_guess", now, &other),
+            &other,
+        ),
+        (
+            "?tenant=acme",
+            "stale timestamp",
+            stale,
+            sign(&secret, stale, &other),
+            &other,
+        ),
+        (
+            "?tenant=acme",
+            "timestamp not the signed one",
+            now + 1,
+            good.clone(),
+            &other,
+        ),
+        ("?tenant=acme", "not hex", now, "sha256=zz".into(), &other),
+        (
+            "?tenant=acme",
+            "no scheme",
+            now,
+            good.trim_start_matches("sha256=").into(),
+            &other,
+        ),
+        ("", "no tenant", now, good.clone(), &other),
+        // Globex has no signing secret; acme's secret does not open it.
+        (
+            "?tenant=globex",
+            "tenant without a secret",
+            now,
+            good.clone(),
+            &other,
+        ),
+        ("?tenant=nope", "unknown tenant", now, good.clone(), &other),
+    ];
+    for (query, why, ts, sig, body) in cases {
+        let a = post_signed(&t, query, ts, &sig, body).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{why}: {}", a.body);
+        assert_eq!(a.header("content-type"), Some("application/problem+json"));
+    }
+    // Nothing of the refused requests landed.
+    let list = t
+        .api(
+            "GET",
+            "/v1/tickets?q=Other",
+            t.token(AGENT, "acme"),
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert!(
+        !list.to_string().contains("\"Other\""),
+        "a refused message opened a ticket: {list}"
+    );
+
+    // Replacing the secret retires the old one; agents may not create one.
+    let a = t
+        .api(
+            "POST",
+            "/v1/admin/mail/inbound-hmac-secret",
+            admin,
+            None,
+            &[],
+        )
+        .await;
+    let newer = a.json()["secret"].as_str().unwrap().to_string();
+    assert_ne!(newer, secret);
+    let a = post_signed(&t, "?tenant=acme", now, &good, &other).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = post_signed(&t, "?tenant=acme", now, &sign(&newer, now, &other), &other).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let a = t
+        .api(
+            "POST",
+            "/v1/admin/mail/inbound-hmac-secret",
+            t.token(AGENT, "acme"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn imap_passwords_are_sealed_at_rest() {
+    use catalyst_app::secrets::Purpose;
+    use catalyst_store::Scope;
+    use catalyst_store::repo::mail as repo;
+
+    let t = TestApp::new().await;
+    let admin = t.token(ADMIN, "acme");
+    let acme = t.app.tenant_by_slug("acme").await.unwrap().id;
+    let stored = || async {
+        let tx = t.app.store().read(Scope::Tenant(acme)).await.unwrap();
+        repo::settings(&tx, acme).await.unwrap().unwrap()
+    };
+
+    let url = "imaps://help%40acme.test:s3cret%2Fpass@imap.acme.test/INBOX";
+    let a = t
+        .api(
+            "PATCH",
+            "/v1/admin/mail/settings",
+            admin,
+            Some(json!({"imapUrl": url})),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(
+        a.json()["imapUrl"],
+        "imaps://help%40acme.test:***@imap.acme.test/INBOX"
+    );
+    let m = stored().await;
+    assert_eq!(
+        m.imap_url.as_deref(),
+        Some("imaps://help%40acme.test:***@imap.acme.test/INBOX")
+    );
+    let sealed = m.imap_password_sealed.clone().unwrap();
+    assert!(!sealed.contains("s3cret"), "{sealed}");
+    assert_eq!(
+        t.app
+            .sealer()
+            .open(acme, Purpose::ImapPassword, &sealed)
+            .unwrap(),
+        "s3cret/pass"
+    );
+
+    // `***` keeps the password while the rest of the URL changes.
+    let a = t
+        .api(
+            "PATCH",
+            "/v1/admin/mail/settings",
+            admin,
+            Some(json!({"imapUrl": "imaps://help%40acme.test:***@imap2.acme.test/Support"})),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let m = stored().await;
+    assert_eq!(m.imap_password_sealed.as_deref(), Some(sealed.as_str()));
+    assert_eq!(
+        m.imap_url.as_deref(),
+        Some("imaps://help%40acme.test:***@imap2.acme.test/Support")
+    );
+
+    // A row from before passwords were sealed is sealed at start-up, once.
+    let tx = t.app.store().write(Scope::Tenant(acme)).await.unwrap();
+    let mut legacy = m.clone();
+    legacy.imap_url = Some("imap://old%40acme.test:plain-pw@imap.acme.test/INBOX".into());
+    legacy.imap_password_sealed = None;
+    repo::save_settings(&tx, legacy).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(t.app.seal_stored_secrets().await.unwrap(), 1);
+    assert_eq!(t.app.seal_stored_secrets().await.unwrap(), 0);
+    let m = stored().await;
+    assert_eq!(
+        m.imap_url.as_deref(),
+        Some("imap://old%40acme.test:***@imap.acme.test/INBOX")
+    );
+    let sealed = m.imap_password_sealed.clone().unwrap();
+    assert_eq!(
+        t.app
+            .sealer()
+            .open(acme, Purpose::ImapPassword, &sealed)
+            .unwrap(),
+        "plain-pw"
+    );
+    // Another tenant's row never opens with acme's sealed value.
+    let globex = t.app.tenant_by_slug("globex").await.unwrap().id;
+    assert!(
+        t.app
+            .sealer()
+            .open(globex, Purpose::ImapPassword, &sealed)
+            .is_err()
+    );
+
+    // A password sealed under another signing key is an admin-visible error on poll,
+    // with a hint to enter it again, not a crash.
+    let other = catalyst_app::secrets::Sealer::from_signing_key(b"another key, another node......");
+    let tx = t.app.store().write(Scope::Tenant(acme)).await.unwrap();
+    let mut m = m;
+    m.imap_password_sealed = Some(other.seal(acme, Purpose::ImapPassword, "x"));
+    repo::save_settings(&tx, m).await.unwrap();
+    tx.commit().await.unwrap();
+    let a = t.api("POST", "/v1/admin/mail/poll", admin, None, &[]).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let s = t
+        .api("GET", "/v1/admin/mail/settings", admin, None, &[])
+        .await
+        .json();
+    assert_eq!(s["imapStatus"], "auth_failed", "{s}");
+    assert!(
+        s["imapError"].as_str().unwrap().contains("signing key"),
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn one_node_at_a_time_polls_a_mailbox() {
+    use catalyst_store::Scope;
+    use catalyst_store::repo::mail as repo;
+
+    let t = TestApp::new().await;
+    let acme = t.app.tenant_by_slug("acme").await.unwrap().id;
+    let a = t
+        .api(
+            "PATCH",
+            "/v1/admin/mail/settings",
+            t.token(ADMIN, "acme"),
+            Some(json!({"imapUrl": "imap://u:p@127.0.0.1:9/INBOX"})),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let now = t.clock.now();
+    let until = now + chrono::Duration::seconds(300);
+    let lease = |node: &'static str, at: chrono::DateTime<chrono::Utc>| {
+        let store = t.app.store().clone();
+        async move {
+            let tx = store.write(Scope::Tenant(acme)).await.unwrap();
+            let ok = repo::try_lease_imap(&tx, acme, node, at, at + chrono::Duration::seconds(300))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            ok
+        }
+    };
+    assert!(lease("node-a", now).await);
+    assert!(!lease("node-b", now).await, "node A holds the lease");
+    assert!(lease("node-a", now).await, "the holder renews");
+    // While node A holds it, node B's polling round skips the mailbox.
+    assert_eq!(t.app.poll_all_imap("node-b", 10).await.unwrap(), 0);
+    // Once it expires, B takes over.
+    assert!(!lease("node-b", until - chrono::Duration::seconds(1)).await);
+    assert!(lease("node-b", until).await);
+    // A round gives the lease up when it is done, so the other node can poll next.
+    assert_eq!(t.app.poll_all_imap("node-b", 10).await.unwrap(), 1);
+    assert!(lease("node-a", now).await);
+    let tx = t.app.store().write(Scope::Tenant(acme)).await.unwrap();
+    repo::release_imap_lease(&tx, acme, "node-a").await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(lease("node-b", now).await);
+    // Globex has no mailbox: never polled, never leased.
+    let globex = t.app.tenant_by_slug("globex").await.unwrap().id;
+    let tx = t.app.store().read(Scope::Tenant(globex)).await.unwrap();
+    assert!(repo::settings(&tx, globex).await.unwrap().is_none());
 }

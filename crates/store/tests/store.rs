@@ -284,27 +284,24 @@ async fn the_ticket_migration_runs_over_existing_data() {
     );
 }
 
-/// The email migration runs over a database that already holds tenants and tickets.
-#[tokio::test]
-async fn the_mail_migration_runs_over_existing_data() {
-    use catalyst_store::repo::mail;
+/// A SQLite store in `dir` migrated up to (not including) the migration named `name`.
+async fn store_before(dir: &std::path::Path, name: &str) -> catalyst_store::Store {
     use sea_orm_migration::MigratorTrait;
-    if TestDb::is_postgres() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("mail.db").display());
+    let url = format!("sqlite://{}", dir.join("step.db").display());
     let store = catalyst_store::Store::connect(&catalyst_store::StoreOptions::new(url))
         .await
         .unwrap();
-    let all = catalyst_store::Migrator::migrations();
-    let before_mail = all
+    let before = catalyst_store::Migrator::migrations()
         .iter()
-        .position(|m| m.name() == "m20261126_000005_mail")
+        .position(|m| m.name() == name)
         .unwrap();
-    catalyst_store::Migrator::up(store.writer(), Some(before_mail as u32))
+    catalyst_store::Migrator::up(store.writer(), Some(before as u32))
         .await
         .unwrap();
+    store
+}
+
+async fn older_tenant(store: &catalyst_store::Store) -> catalyst_store::entity::tenant::Model {
     let tx = store.write(Scope::Global).await.unwrap();
     let t = tenants::insert(
         &tx,
@@ -315,6 +312,19 @@ async fn the_mail_migration_runs_over_existing_data() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    t
+}
+
+/// The email migration runs over a database that already holds tenants and tickets.
+#[tokio::test]
+async fn the_mail_migration_runs_over_existing_data() {
+    use catalyst_store::repo::mail;
+    if TestDb::is_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_before(dir.path(), "m20261126_000005_mail").await;
+    let t = older_tenant(&store).await;
     store.migrate().await.unwrap();
     assert!(store.pending_migrations().await.unwrap().is_empty());
 
@@ -353,6 +363,109 @@ async fn the_mail_migration_runs_over_existing_data() {
             })
         ),
         "the same inbound Message-ID twice is refused: {dup:?}"
+    );
+    tx.commit().await.unwrap();
+}
+
+/// The knowledge-base migration runs over a database that already holds a tenant: the
+/// tenant can then write, list and count articles.
+#[tokio::test]
+async fn the_knowledge_base_migration_runs_over_existing_data() {
+    use catalyst_store::repo::kb;
+    if TestDb::is_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_before(dir.path(), "m20261126_000004_knowledge_base").await;
+    let t = older_tenant(&store).await;
+    store.migrate().await.unwrap();
+    assert!(store.pending_migrations().await.unwrap().is_empty());
+
+    let tenant = catalyst_domain::TenantId(t.id);
+    let tx = store.write(Scope::Tenant(tenant)).await.unwrap();
+    assert_eq!(kb::count(&tx, tenant).await.unwrap(), 0);
+    let now = Utc::now();
+    let a = kb::insert(
+        &tx,
+        catalyst_store::entity::kb_article::Model {
+            id: uuid::Uuid::now_v7(),
+            tenant_id: t.id,
+            title: "Connect to the VPN".into(),
+            body: "Open the client.".into(),
+            body_html: "<p>Open the client.</p>".into(),
+            category: None,
+            tags: serde_json::json!(["vpn"]),
+            visibility: "public".into(),
+            status: "published".into(),
+            version: 1,
+            author_id: uuid::Uuid::now_v7(),
+            helpful_count: 0,
+            not_helpful_count: 0,
+            view_count: 0,
+            created_at: now,
+            updated_at: now,
+            published_at: Some(now),
+        },
+    )
+    .await
+    .unwrap();
+    kb::add_view(&tx, tenant, a.id).await.unwrap();
+    tx.commit().await.unwrap();
+    let tx = store.read(Scope::Tenant(tenant)).await.unwrap();
+    assert_eq!(kb::count(&tx, tenant).await.unwrap(), 1);
+    let got = kb::get(&tx, tenant, a.id).await.unwrap().unwrap();
+    assert_eq!(got.title, "Connect to the VPN");
+    assert_eq!(got.view_count, 1);
+}
+
+/// The mail-secrets migration keeps settings written before it: a password still inside
+/// the URL stays there (the application seals it at start-up), the new columns are empty.
+#[tokio::test]
+async fn the_mail_secrets_migration_keeps_existing_settings() {
+    use catalyst_store::repo::mail;
+    if TestDb::is_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_before(dir.path(), "m20261127_000006_mail_secrets").await;
+    let t = older_tenant(&store).await;
+    // Written with plain SQL: the entity already knows the columns to come.
+    let url = "imaps://help%40older.example:plain-pw@imap.older.example/INBOX";
+    store
+        .writer()
+        .execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "INSERT INTO mail_settings (tenant_id, outbound_enabled, inbound_enabled, \
+             unknown_sender, rate_limit_per_hour, imap_url, imap_last_uid, updated_at) \
+             VALUES (?, 1, 1, 'quarantine', 12, ?, 41, ?)",
+            [t.id.into(), url.into(), Utc::now().into()],
+        ))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    assert!(store.pending_migrations().await.unwrap().is_empty());
+
+    let tenant = catalyst_domain::TenantId(t.id);
+    let tx = store.write(Scope::Tenant(tenant)).await.unwrap();
+    let s = mail::settings(&tx, tenant).await.unwrap().unwrap();
+    assert_eq!(s.imap_url.as_deref(), Some(url));
+    assert_eq!(s.unknown_sender, "quarantine");
+    assert_eq!(s.rate_limit_per_hour, 12);
+    assert_eq!(s.imap_last_uid, Some(41));
+    assert_eq!(s.imap_password_sealed, None);
+    assert_eq!(s.imap_lease_owner, None);
+    // The lease works on a row from before the migration.
+    let now = Utc::now();
+    let later = now + chrono::Duration::seconds(60);
+    assert!(
+        mail::try_lease_imap(&tx, tenant, "n1", now, later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !mail::try_lease_imap(&tx, tenant, "n2", now, later)
+            .await
+            .unwrap()
     );
     tx.commit().await.unwrap();
 }

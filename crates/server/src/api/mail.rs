@@ -144,17 +144,38 @@ impl<S: Send + Sync> FromRequest<S> for RawMessage {
     }
 }
 
-/// Deliver one inbound email (raw RFC 5322) to the tenant that owns the token.
+/// Where a signed inbound request names its tenant.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboundQuery {
+    /// The tenant's slug; required with an HMAC signature, ignored with a token.
+    #[param(max_length = 63)]
+    tenant: Option<String>,
+}
+
+/// Deliver one inbound email (raw RFC 5322) to a tenant.
 ///
-/// Authenticate with the tenant's inbound token (`Authorization: Bearer inb_…`, created by
-/// an admin with `POST /v1/admin/mail/inbound-token`). The message goes through the same
-/// pipeline as IMAP polling; the answer says whether it opened a ticket, was added to
-/// one, was a duplicate or was quarantined.
+/// Authenticate in one of two ways:
+/// - the tenant's inbound token: `Authorization: Bearer inb_…` (created by an admin with
+///   `POST /v1/admin/mail/inbound-token`);
+/// - an HMAC signature, for mail services that sign their webhooks: `?tenant=SLUG`,
+///   `X-Catalyst-Timestamp: <Unix seconds>` and `X-Catalyst-Signature: sha256=<hex>`, the
+///   HMAC-SHA256 of `"<timestamp>.<raw message>"` under the secret from
+///   `POST /v1/admin/mail/inbound-hmac-secret`. The timestamp must be within 5 minutes;
+///   a replayed message is a duplicate by its Message-ID.
+///
+/// The message goes through the same pipeline as IMAP polling; the answer says whether
+/// it opened a ticket, was added to one, was a duplicate or was quarantined.
 #[utoipa::path(
     post,
     path = "/v1/inbound/email",
     tag = "email",
-    security(("bearer" = [])),
+    params(
+        InboundQuery,
+        ("X-Catalyst-Timestamp" = Option<String>, Header, description = "Unix seconds (HMAC mode)"),
+        ("X-Catalyst-Signature" = Option<String>, Header, description = "`sha256=<hex>` (HMAC mode)")
+    ),
+    security(("bearer" = []), ()),
     request_body(content = Vec<u8>, content_type = "message/rfc822", description = "The raw message"),
     responses(
         (status = 202, body = IngestResult),
@@ -167,20 +188,48 @@ impl<S: Send + Sync> FromRequest<S> for RawMessage {
     )
 )]
 pub async fn inbound(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    // Authenticate before looking at the body: a caller without a token learns nothing.
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(|| {
-            ApiError::new(ErrorCode::Unauthenticated)
-                .detail("use Authorization: Bearer <inbound token>")
-        })?;
-    let token = token.to_string();
-    let tenant = s.app.authenticate_inbound_token(&token).await?;
+    // Authenticate before looking at the body: a caller without a token or a tenant with
+    // a signing secret learns nothing.
+    let headers = req.headers();
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let bearer = text(header::AUTHORIZATION.as_str())
+        .and_then(|v| v.strip_prefix("Bearer ").map(|t| t.trim().to_string()));
+    let signature = text("x-catalyst-signature");
+    let timestamp = text("x-catalyst-timestamp");
+    let (tenant, hmac_key) = match (bearer, signature) {
+        (Some(token), _) => (s.app.authenticate_inbound_token(&token).await?, None),
+        (None, Some(sig)) => {
+            let slug = axum::extract::Query::<InboundQuery>::try_from_uri(req.uri())
+                .ok()
+                .and_then(|q| q.0.tenant)
+                .ok_or_else(|| {
+                    ApiError::new(ErrorCode::Unauthenticated)
+                        .detail("a signed request names its tenant with ?tenant=SLUG")
+                })?;
+            let (tenant, key) = s.app.inbound_hmac_secret(&slug).await?;
+            (tenant, Some((key, sig)))
+        }
+        (None, None) => {
+            return Err(ApiError::new(ErrorCode::Unauthenticated).detail(
+                "use Authorization: Bearer <inbound token>, or sign the request (X-Catalyst-Signature)",
+            ));
+        }
+    };
     let body = RawMessage::from_request(req, &s).await?;
+    if let Some((key, sig)) = hmac_key {
+        catalyst_app::mail::verify_inbound_signature(
+            &key,
+            timestamp.as_deref().unwrap_or_default(),
+            &sig,
+            &body.0,
+            s.app.clock().now(),
+        )?;
+    }
     let outcome = s.app.ingest_email(tenant, &body.0, Source::Http).await?;
     Ok((StatusCode::ACCEPTED, Json(IngestResult::from(outcome))).into_response())
 }
@@ -207,6 +256,8 @@ pub struct MailSettings {
     imap_error: Option<String>,
     imap_checked_at: Option<chrono::DateTime<chrono::Utc>>,
     has_inbound_token: bool,
+    /// Whether signed (HMAC) inbound requests are accepted.
+    has_inbound_hmac_secret: bool,
 }
 
 impl From<catalyst_app::mail::MailSettingsView> for MailSettings {
@@ -225,6 +276,7 @@ impl From<catalyst_app::mail::MailSettingsView> for MailSettings {
             imap_error: v.imap_error,
             imap_checked_at: v.imap_checked_at,
             has_inbound_token: v.has_inbound_token,
+            has_inbound_hmac_secret: v.has_inbound_hmac_secret,
         }
     }
 }
@@ -322,6 +374,24 @@ pub async fn create_token(
 ) -> Result<Response, ApiError> {
     let token = s.app.create_inbound_token(&a).await?;
     Ok((StatusCode::CREATED, Json(InboundToken { token })).into_response())
+}
+
+/// A new inbound HMAC signing secret; shown once.
+#[derive(Serialize, ToSchema)]
+pub struct InboundHmacSecret {
+    #[schema(example = "whsec_Jm0m5cQ2b3h1sQ9w6vU8kX0yZ4aB7cD1eF2gH3iJ4kL")]
+    secret: String,
+}
+
+/// Create (or replace) the tenant's secret for signed inbound email (admins).
+#[utoipa::path(post, path = "/v1/admin/mail/inbound-hmac-secret", tag = "email", security(("bearer" = [])),
+    responses((status = 201, body = InboundHmacSecret), Unauthenticated, Forbidden))]
+pub async fn create_hmac_secret(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> Result<Response, ApiError> {
+    let secret = s.app.create_inbound_hmac_secret(&a).await?;
+    Ok((StatusCode::CREATED, Json(InboundHmacSecret { secret })).into_response())
 }
 
 /// A notification template (with the tenant's override applied).

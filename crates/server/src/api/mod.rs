@@ -77,6 +77,7 @@ pub fn routes(config: &Config) -> OpenApiRouter<AppState> {
         .merge(inbound)
         .routes(routes!(mail::get_settings, mail::update_settings))
         .routes(routes!(mail::create_token))
+        .routes(routes!(mail::create_hmac_secret))
         .routes(routes!(mail::list_templates, mail::save_template))
         .routes(routes!(mail::list_quarantine))
         .routes(routes!(mail::release))

@@ -18,7 +18,8 @@ pub struct Model {
     pub rate_limit_per_hour: i32,
     /// SHA-256 (hex) of the inbound token.
     pub inbound_token_hash: Option<String>,
-    /// `imap://`, `imap+starttls://` or `imaps://` URL with credentials.
+    /// `imap://`, `imap+starttls://` or `imaps://` URL; the password is `***` (sealed
+    /// apart) except in rows written before passwords were sealed.
     #[sea_orm(column_type = "Text", nullable)]
     pub imap_url: Option<String>,
     pub imap_processed_folder: Option<String>,
@@ -29,6 +30,15 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub imap_error: Option<String>,
     pub imap_checked_at: Option<DateTimeUtc>,
+    /// The IMAP password, sealed (`imap_url` then carries `***` in its place).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub imap_password_sealed: Option<String>,
+    /// The inbound HMAC signing secret, sealed.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub inbound_hmac_sealed: Option<String>,
+    /// The node polling this mailbox and until when its lease holds.
+    pub imap_lease_owner: Option<String>,
+    pub imap_lease_until: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
 

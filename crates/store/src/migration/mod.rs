@@ -8,6 +8,7 @@ mod m20261126_000002_tickets;
 mod m20261126_000003_jobs_sla;
 mod m20261126_000004_knowledge_base;
 mod m20261126_000005_mail;
+mod m20261127_000006_mail_secrets;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_jobs_sla::Migration),
             Box::new(m20261126_000004_knowledge_base::Migration),
             Box::new(m20261126_000005_mail::Migration),
+            Box::new(m20261127_000006_mail_secrets::Migration),
         ]
     }
 }

@@ -46,8 +46,57 @@ pub fn default_settings(tenant: TenantId, now: DateTime<Utc>) -> mail_setting::M
         imap_status: None,
         imap_error: None,
         imap_checked_at: None,
+        imap_password_sealed: None,
+        inbound_hmac_sealed: None,
+        imap_lease_owner: None,
+        imap_lease_until: None,
         updated_at: now,
     }
+}
+
+/// Takes (or renews) the polling lease on a tenant's mailbox for `owner` until `until`.
+/// `false` when another node holds a lease that has not expired. The settings row must
+/// exist. On PostgreSQL a concurrent taker waits for the row and then sees the new lease.
+pub async fn try_lease_imap(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    owner: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool> {
+    use mail_setting::Column as C;
+    let res = mail_setting::Entity::update_many()
+        .col_expr(C::ImapLeaseOwner, Expr::value(owner))
+        .col_expr(C::ImapLeaseUntil, Expr::value(until))
+        .filter(C::TenantId.eq(tenant.0))
+        .filter(
+            sea_orm::Condition::any()
+                .add(C::ImapLeaseUntil.is_null())
+                .add(C::ImapLeaseUntil.lte(now))
+                .add(C::ImapLeaseOwner.eq(owner)),
+        )
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Gives up `owner`'s polling lease on a tenant's mailbox (no-op if it holds none).
+pub async fn release_imap_lease(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    owner: &str,
+) -> Result<()> {
+    use mail_setting::Column as C;
+    mail_setting::Entity::update_many()
+        .col_expr(
+            C::ImapLeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(C::TenantId.eq(tenant.0))
+        .filter(C::ImapLeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Inserts or replaces a tenant's settings row.
