@@ -625,6 +625,14 @@ impl App {
             )
             .into());
         }
+        if input.offset > catalyst_search::query::MAX_OFFSET {
+            return Err(FieldError::new(
+                "offset",
+                "range",
+                format!("at most {}", catalyst_search::query::MAX_OFFSET),
+            )
+            .into());
+        }
         let viewer = if actor.role.allows(Permission::UseAgentConsole) {
             Viewer::Agent
         } else {

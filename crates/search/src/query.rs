@@ -68,6 +68,9 @@ const NUMBER_BOOST: f32 = 20.0;
 const FUZZY_SCORE: f32 = 0.05;
 /// Largest page.
 pub const MAX_LIMIT: usize = 100;
+/// Largest offset a search may ask for: collecting the top `offset + limit` documents
+/// costs memory in proportion, so deeper pages are refused by the callers and clamped here.
+pub const MAX_OFFSET: usize = 10_000;
 /// Prefix matching starts at this many letters (one letter would expand to most of the
 /// dictionary).
 const MIN_PREFIX_LEN: usize = 2;
@@ -579,7 +582,7 @@ impl SearchIndex {
         };
 
         let limit = req.limit.clamp(1, MAX_LIMIT);
-        let top = TopDocs::with_limit(limit).and_offset(req.offset);
+        let top = TopDocs::with_limit(limit).and_offset(req.offset.min(MAX_OFFSET));
         let (docs, total, facets): (Vec<(f32, DocAddress)>, usize, Facets) = if has_text {
             if req.facets {
                 let (d, t, a) = searcher.search(

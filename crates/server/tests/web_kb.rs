@@ -114,6 +114,19 @@ async fn agents_write_with_preview_and_requesters_read_search_and_vote() {
         .get("/portal/search?q=globalconnect", None, Some(&req.cookie))
         .await;
     assert!(s.body.contains("1 result"), "{}", s.body);
+    // Absurd page numbers are clamped to the deepest page the index serves: no huge
+    // allocation, no overflow (both once took the process down).
+    for page in ["100000000", "922337203685477582", "18446744073709551615"] {
+        let deep = t
+            .get(
+                &format!("/portal/search?q=globalconnect&page={page}"),
+                None,
+                Some(&req.cookie),
+            )
+            .await;
+        assert_eq!(deep.status, StatusCode::OK, "page {page}: {}", deep.body);
+        assert!(deep.body.contains("1 result"), "{}", deep.body);
+    }
     assert_eq!(
         t.get("/agent/kb", None, Some(&req.cookie)).await.status,
         StatusCode::FORBIDDEN

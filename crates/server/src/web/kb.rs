@@ -314,7 +314,10 @@ pub async fn search_page(
     };
     let p = q.map(|Query(q)| q).unwrap_or_default();
     let agent = actor.role.allows(Permission::UseAgentConsole);
-    let page = p.page.max(1);
+    // Deeper pages than the index serves show the last one it does.
+    let page = p
+        .page
+        .clamp(1, catalyst_search::query::MAX_OFFSET / PAGE + 1);
     let (results, total) = if p.q.trim().is_empty() {
         (Vec::new(), 0)
     } else {
