@@ -5,9 +5,9 @@
 #   SOAK=3600 bench/mixed.sh 100000                     one level (32) for an hour, RSS every minute
 #
 # Four oha processes run at the same time against one server, each with its share of
-# the connections: list my open tickets 50 %, create an incident 20 %, search (ticket text
-# filter, until the search engine lands) 20 %, comment 10 %. Each prints req/s and
-# p50/p95/p99; the total is their sum. Then the raw SQLite limit: a small program that
+# the connections: list my open tickets 50 %, create an incident 20 %, search (the search
+# engine, as an agent, typo-tolerant) 20 %, comment 10 %. Each prints req/s and
+# p50/p95/p99; the total is their sum, with the server's CPU use and RSS. Then the raw SQLite limit: a small program that
 # writes the same rows in the same transactions as one incident creation (with the same
 # pragmas), and the ratio of Catalyst's creation rate to it.
 set -euo pipefail
@@ -58,9 +58,12 @@ print(f"  {'total':<10} {tot:>8.0f} req/s")
 PY
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 mix() {
-  local conns=$1 secs=$2 dir="$WORK/run-$1" pids
+  local conns=$1 secs=$2 dir="$WORK/run-$1" pids t0 c0
   mkdir -p "$dir"
+  t0=$(date +%s.%N)
+  c0=$(cpu_ticks)
   oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.5)" --output-format json -H "Authorization: Bearer $REQ" \
     "$BASE/v1/portal/tickets?mine=true&status=open" >"$dir/list.json" &
   pids=($!)
@@ -69,7 +72,7 @@ mix() {
     "$BASE/v1/portal/incidents" >"$dir/create.json" &
   pids+=($!)
   oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.2)" --output-format json -H "Authorization: Bearer $AGENT" \
-    "$BASE/v1/tickets?q=vpn&limit=25" >"$dir/search.json" &
+    "$BASE/v1/search?q=vnp%20down&limit=25&record=false" >"$dir/search.json" &
   pids+=($!)
   oha --no-tui -z "${secs}s" -c "$(share "$conns" 0.1)" --output-format json -m POST -H "Authorization: Bearer $AGENT" \
     -T application/json -d '{"body":"Looking into it","isPrivate":true}' \
@@ -77,6 +80,7 @@ mix() {
   pids+=($!)
   wait "${pids[@]}"
   stats "$dir/list.json" "$dir/create.json" "$dir/search.json" "$dir/comment.json"
+  echo "  server CPU $(echo "($(cpu_ticks) - $c0) / $(getconf CLK_TCK) / ($(date +%s.%N) - $t0)" | bc -l | cut -c1-4) cores, RSS $(rss_mb) MiB"
 }
 
 rss_mb() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$SERVER/status"; }
@@ -84,10 +88,13 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)" GiB"}' 
 if [ "$SOAK" -gt 0 ]; then
   echo "soak: 32 connections for ${SOAK}s; RSS at start $(rss_mb) MiB"
   end=$((SECONDS + SOAK))
+  minute=0
   while [ "$SECONDS" -lt "$end" ]; do
-    mix 32 60 | tail -n 1
-    echo "  RSS $(rss_mb) MiB after $((SECONDS)) s"
+    minute=$((minute + 1))
+    echo "minute $minute ($(date -u +%H:%M:%S)):"
+    mix 32 60
   done
+  echo "soak done: server RSS $(rss_mb) MiB; non-2xx answers per minute are listed above"
   exit 0
 fi
 for c in $LEVELS; do

@@ -909,6 +909,22 @@ impl App {
     /// (one `mail.send` job each) and records their Message-IDs on the ticket. Returns
     /// how many messages were queued.
     pub async fn email_on_event(&self, ev: &event::Model) -> Result<usize> {
+        let tx = self
+            .store
+            .write(Scope::Tenant(TenantId(ev.tenant_id)))
+            .await?;
+        let queued = self.email_on_event_in(&tx, ev).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// [`App::email_on_event`] inside the caller's transaction (the `event.notify` job
+    /// writes its in-app notifications and the emails in one).
+    pub(crate) async fn email_on_event_in(
+        &self,
+        tx: &impl ConnectionTrait,
+        ev: &event::Model,
+    ) -> Result<usize> {
         if ev.aggregate_type != "ticket" {
             return Ok(0);
         }
@@ -916,26 +932,25 @@ impl App {
             return Ok(0);
         };
         let tenant = TenantId(ev.tenant_id);
-        let tx = self.store.write(Scope::Tenant(tenant)).await?;
-        let settings = self.mail_settings_of(&tx, tenant).await?;
+        let settings = self.mail_settings_of(tx, tenant).await?;
         if !settings.outbound_enabled {
             return Ok(0);
         }
-        let Some(t) = tickets::get(&tx, tenant, ticket_id).await? else {
+        let Some(t) = tickets::get(tx, tenant, ticket_id).await? else {
             return Ok(0);
         };
-        let Some(recipients) = self.recipients(&tx, tenant, ev, &t).await? else {
+        let Some(recipients) = self.recipients(tx, tenant, ev, &t).await? else {
             return Ok(0);
         };
         let tenant_ref = {
-            let r = tenants::by_id(&tx, tenant).await?;
+            let r = tenants::by_id(tx, tenant).await?;
             r.map(|t| crate::tenants::tenant_ref(&t))
                 .ok_or(AppError::NotFound("tenant"))?
         };
         let overrides =
-            template_override(repo::template(&tx, tenant, recipients.kind.as_str()).await?);
-        let mut ctx = self.notification_context(&tx, &tenant_ref, ev, &t).await?;
-        let thread: Vec<String> = repo::thread(&tx, tenant, t.id)
+            template_override(repo::template(tx, tenant, recipients.kind.as_str()).await?);
+        let mut ctx = self.notification_context(tx, &tenant_ref, ev, &t).await?;
+        let thread: Vec<String> = repo::thread(tx, tenant, t.id)
             .await?
             .into_iter()
             .map(|m| m.message_id)
@@ -974,6 +989,7 @@ impl App {
             ctx.recipient_name = to.first().map(|(_, n)| n.clone()).unwrap_or_default();
             let rendered = catalyst_mail::render(recipients.kind, overrides.as_ref(), &ctx)
                 .map_err(internal)?;
+            let subject = catalyst_mail::tagged_subject(&rendered.subject, tag_of(&t.number));
             let built = catalyst_mail::build(&OutgoingMail {
                 from: from.clone(),
                 reply_to: reply_to.clone(),
@@ -1006,7 +1022,7 @@ impl App {
                 }
             };
             repo::insert_message(
-                &tx,
+                tx,
                 catalyst_store::entity::mail_message::Model {
                     id: Uuid::now_v7(),
                     tenant_id: tenant.0,
@@ -1021,9 +1037,6 @@ impl App {
                 },
             )
             .await?;
-            let subject = catalyst_mail::parse(&built.raw)
-                .map(|p| p.subject)
-                .unwrap_or_default();
             let payload = SendPayload {
                 tenant: tenant.0,
                 message_id: built.message_id.clone(),
@@ -1033,7 +1046,7 @@ impl App {
                 raw: base64::engine::general_purpose::STANDARD.encode(&built.raw),
             };
             jobs::enqueue(
-                &tx,
+                tx,
                 NewJob::new(
                     SEND_JOB,
                     serde_json::to_value(&payload).map_err(internal)?,
@@ -1051,7 +1064,6 @@ impl App {
             .await?;
             queued += 1;
         }
-        tx.commit().await?;
         Ok(queued)
     }
 

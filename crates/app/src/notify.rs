@@ -260,9 +260,9 @@ impl App {
             }
             _ => {}
         }
-        tx.commit().await?;
+        self.email_on_event_in(&tx, &e).await?;
+        self.commit(tx).await?;
         self.announce(tenant, &told);
-        self.email_on_event(&e).await?;
         Ok(())
     }
 }

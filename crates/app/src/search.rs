@@ -16,7 +16,7 @@
 //! remembered so they are not applied twice. An id still missing after the grace period
 //! belongs to a transaction that rolled back, and the cursor moves past it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -58,6 +58,15 @@ impl From<catalyst_search::SearchError> for AppError {
     fn from(e: catalyst_search::SearchError) -> Self {
         AppError::Internal(format!("search index: {e}"))
     }
+}
+
+/// The indexer's position as stored with each index commit.
+fn cursor_payload(st: &IndexerState) -> Result<String> {
+    serde_json::to_string(&Cursor {
+        cursor: st.cursor,
+        above: st.above.iter().copied().collect(),
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// What the cursor stored in the index commit looks like.
@@ -354,13 +363,20 @@ impl App {
                 let tx = self.store.read(Scope::System).await?;
                 repo::events_after(&tx, after, EVENT_BATCH).await?
             };
+            // Applying an event re-reads its ticket or article, which then reflects every
+            // event of the batch (all committed before the batch was read): several
+            // events of one aggregate need one read and one upsert. Not across batches —
+            // a later batch may hold a change committed after this read.
+            let mut refreshed: HashSet<(&str, &str)> = HashSet::new();
             let n = events.len();
             for e in &events {
                 after = e.id;
                 if st.above.contains(&e.id) {
                     continue;
                 }
-                self.apply_event(&svc, e).await?;
+                if refreshed.insert((&e.aggregate_type, &e.aggregate_id)) {
+                    self.apply_event(&svc, e).await?;
+                }
                 st.above.insert(e.id);
                 applied += 1;
             }
@@ -394,7 +410,13 @@ impl App {
             next += 1;
         }
         if applied > 0 || st.cursor != start_cursor || rebuilt {
-            self.commit_index(&svc, &st)?;
+            // A commit writes and syncs segment files: off the async worker threads, so
+            // requests keep being served meanwhile.
+            let payload = cursor_payload(&st)?;
+            let index = svc.index.clone();
+            tokio::task::spawn_blocking(move || index.commit_with_payload(&payload))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))??;
         }
         metrics::gauge!("search_index_cursor").set(st.cursor as f64);
         Ok(CatchUp {
@@ -406,12 +428,7 @@ impl App {
     }
 
     fn commit_index(&self, svc: &SearchService, st: &IndexerState) -> Result<()> {
-        let payload = serde_json::to_string(&Cursor {
-            cursor: st.cursor,
-            above: st.above.iter().copied().collect(),
-        })
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-        svc.index.commit_with_payload(&payload)?;
+        svc.index.commit_with_payload(&cursor_payload(st)?)?;
         Ok(())
     }
 
