@@ -106,3 +106,4 @@ echo "server RSS after: $(rss_mb) MiB"
 echo
 echo "raw SQLite limit (same rows, same transactions, WAL, synchronous=FULL):"
 python3 "$ROOT/bench/sqlite_raw.py" "$WORK/raw.db" 5
+python3 "$ROOT/bench/sqlite_raw.py" "$WORK/raw-full.db" 5 --full

@@ -21,6 +21,8 @@ After the last kill the server is started once more and the script checks:
   - replaying acknowledged incident POSTs with their Idempotency-Key gives the same ticket;
   - no request answered 5xx (or any other unexpected status) and no server log has a panic;
   - the jobs queue converges: nothing stays due or (on SQLite) running, no job is dead;
+  - the search index converges: it holds exactly the tenant's tickets, and acknowledged
+    tickets are found by their number;
   - `catalyst audit verify` passes;
   - on SQLite, with the server stopped: PRAGMA integrity_check is ok, PRAGMA
     foreign_key_check is empty and no (tenant, kind, number) is stored twice.
@@ -718,6 +720,42 @@ def check_jobs(cat: Catalyst, report: Report, timeout: float = 60.0):
     report.info.append(f"jobs converged: {line}")
 
 
+def check_search(cat: Catalyst, tokens: dict, ledger: Ledger, rng: random.Random, report: Report,
+                 timeout: float = 60.0):
+    """The search index converges: after the restart the indexer replays the outbox from the
+    cursor committed with the index, until this node's index holds exactly the tenant's
+    tickets; and a sample of acknowledged tickets is found by its number."""
+    deadline = time.monotonic() + timeout
+    while True:
+        a = request(cat.port, "GET", "/v1/search/index", token=tokens["admin"])
+        if a.status != 200:
+            report.fail(f"GET /v1/search/index: {a.brief()}")
+            return
+        counts = json.loads(a.body)
+        if counts["inSync"]:
+            break
+        if time.monotonic() > deadline:
+            report.fail(f"search index did not converge within {timeout:.0f} s: {counts}")
+            return
+        time.sleep(0.5)
+    acked = list(ledger.tickets.values())
+    missing = []
+    for t in rng.sample(acked, min(30, len(acked))):
+        q = urllib.parse.quote(t.number)
+        a = request(cat.port, "GET", f"/v1/search?q={q}&types=ticket&record=false", token=tokens["agent"])
+        if a.status != 200:
+            report.fail(f"search for {t.number}: {a.brief()}")
+            return
+        if t.id not in [h["id"] for h in json.loads(a.body)["items"]]:
+            missing.append(t.number)
+    if missing:
+        report.fail(f"acknowledged tickets not found by their number: {missing}")
+    report.info.append(
+        f"search index converged: {counts['indexTickets']} tickets indexed = {counts['dbTickets']} "
+        f"in the database; {min(30, len(acked))} acknowledged tickets found by number"
+    )
+
+
 def check_database(cat: Catalyst, tenant: str, report: Report):
     res = cat.cli("audit", "verify", "--tenant", tenant, check=False)
     first = (res.stdout.strip() or res.stderr.strip()).splitlines()
@@ -837,7 +875,7 @@ def main() -> int:
         cat.cli("migrate")
         cat.cli("tenant", "create", tenant, "--name", "Crash")
         tokens = {}
-        for role in ("requester", "agent"):
+        for role in ("requester", "agent", "admin"):
             email = f"{role}@{tenant}.example"
             cat.cli(
                 *("user", "create", "--tenant", tenant, "--email", email, "--role", role, "--password-stdin"),
@@ -887,6 +925,7 @@ def main() -> int:
         sys.stdout.flush()
         verify(cat, tokens, ledger, rng, args.threads, report)
         check_jobs(cat, report)
+        check_search(cat, tokens, ledger, rng, report)
         code = cat.stop()
         if code != 0:
             report.info.append(f"the verification server exited with {code} on SIGTERM")
