@@ -34,6 +34,9 @@ trap cleanup EXIT
 "$BIN" tenant create bench --name "Bench Corp" >/dev/null
 echo "seeding $TICKETS tickets..."
 "$BIN" demo seed --tenant bench --tickets "$TICKETS" --requesters 200
+# Index the seeded tickets now, so that the server does not build its search index
+# while it is being measured.
+"$BIN" search reindex >/dev/null
 REQ_TOKEN=$("$BIN" token create --tenant bench --email seed-requester-0@bench.example --name bench | tail -n 1)
 AGENT_TOKEN=$("$BIN" token create --tenant bench --email seed-agent@bench.example --name bench | tail -n 1)
 
@@ -72,7 +75,7 @@ echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)" GiB"}' /proc/meminfo); $TICKETS tickets; $CONNS connections; ${SECS}s per operation"
 run portal-mine-open -H "Authorization: Bearer $REQ_TOKEN" "$BASE/v1/portal/tickets?mine=true&status=open"
 run agent-first-page -H "Authorization: Bearer $AGENT_TOKEN" "$BASE/v1/tickets?limit=25"
-eml_count() { find "$CATALYST_DATA_DIR/outbox" -name '*.eml' 2>/dev/null | wc -l; }
+eml_count() { { find "$CATALYST_DATA_DIR/outbox" -name '*.eml' 2>/dev/null || true; } | wc -l; }
 mail_before=$(eml_count)
 run create-incident -m POST -H "Authorization: Bearer $REQ_TOKEN" -T application/json \
   -d '{"subject":"Bench incident","description":"created by the benchmark","impact":"low","urgency":"medium"}' \

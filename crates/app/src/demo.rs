@@ -612,6 +612,14 @@ impl App {
             }
             progress(n + 1);
         }
+        // Seeded tickets are history, not news: nobody is notified or emailed about them.
+        let tx = self
+            .store
+            .write(catalyst_store::Scope::Tenant(tenant.id))
+            .await?;
+        catalyst_store::repo::jobs::discard_pending(&tx, tenant.id, crate::notify::NOTIFY_JOB)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

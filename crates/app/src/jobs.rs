@@ -288,7 +288,7 @@ impl App {
     async fn dispatch(&self, j: &job::Model) -> std::result::Result<(), JobError> {
         let tenant = j.tenant_id.map(TenantId);
         match (j.kind.as_str(), tenant) {
-            ("event.notify", Some(t)) => self.on_event_job(t, &j.payload).await,
+            (crate::notify::NOTIFY_JOB, Some(t)) => self.on_event_job(t, &j.payload).await,
             ("sla.timer", Some(t)) => self.on_sla_timer(t, &j.payload).await,
             (crate::mail::SEND_JOB, Some(_)) => {
                 self.run_mail_send(&j.payload).await.map_err(|e| match e {

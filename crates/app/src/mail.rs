@@ -225,6 +225,15 @@ pub enum MailJobError {
     Permanent(String),
 }
 
+/// A rendered notification, ready to be recorded and sent.
+pub(crate) struct PreparedMail {
+    ticket_id: Uuid,
+    kind: &'static str,
+    first_to: String,
+    subject: String,
+    built: catalyst_mail::BuiltMail,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct SendPayload {
     tenant: Uuid,
@@ -909,38 +918,44 @@ impl App {
     /// (one `mail.send` job each) and records their Message-IDs on the ticket. Returns
     /// how many messages were queued.
     pub async fn email_on_event(&self, ev: &event::Model) -> Result<usize> {
-        let tx = self
-            .store
-            .write(Scope::Tenant(TenantId(ev.tenant_id)))
-            .await?;
-        let queued = self.email_on_event_in(&tx, ev).await?;
-        tx.commit().await?;
+        let tenant = TenantId(ev.tenant_id);
+        let prepared = {
+            let tx = self.store.read(Scope::Tenant(tenant)).await?;
+            self.prepare_emails(&tx, ev).await?
+        };
+        if prepared.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.store.write(Scope::Tenant(tenant)).await?;
+        let queued = self.queue_emails(&tx, ev, prepared).await?;
+        self.commit(tx).await?;
         Ok(queued)
     }
 
-    /// [`App::email_on_event`] inside the caller's transaction (the `event.notify` job
-    /// writes its in-app notifications and the emails in one).
-    pub(crate) async fn email_on_event_in(
+    /// Reads and renders the emails a ticket event calls for, without writing: callers
+    /// run it in a read transaction, so the single writer is not held while templates
+    /// render and messages are built. [`App::queue_emails`] then records them.
+    pub(crate) async fn prepare_emails(
         &self,
         tx: &impl ConnectionTrait,
         ev: &event::Model,
-    ) -> Result<usize> {
+    ) -> Result<Vec<PreparedMail>> {
         if ev.aggregate_type != "ticket" {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let Ok(ticket_id) = ev.aggregate_id.parse::<Uuid>() else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
         let tenant = TenantId(ev.tenant_id);
         let settings = self.mail_settings_of(tx, tenant).await?;
         if !settings.outbound_enabled {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let Some(t) = tickets::get(tx, tenant, ticket_id).await? else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
         let Some(recipients) = self.recipients(tx, tenant, ev, &t).await? else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
         let tenant_ref = {
             let r = tenants::by_id(tx, tenant).await?;
@@ -980,8 +995,7 @@ impl App {
         } else {
             vec![(recipients.to.clone(), recipients.cc.clone())]
         };
-        let now = self.clock.now();
-        let mut queued = 0;
+        let mut prepared = Vec::new();
         for (to, cc) in batches {
             if to.is_empty() {
                 continue;
@@ -1021,6 +1035,30 @@ impl App {
                     continue;
                 }
             };
+            prepared.push(PreparedMail {
+                ticket_id: t.id,
+                kind: recipients.kind.as_str(),
+                first_to: to.first().map(|(a, _)| a.clone()).unwrap_or_default(),
+                subject,
+                built,
+            });
+        }
+        Ok(prepared)
+    }
+
+    /// Records prepared emails in the caller's write transaction: each Message-ID on the
+    /// ticket and one `mail.send` job per message. Returns how many were queued.
+    pub(crate) async fn queue_emails(
+        &self,
+        tx: &impl ConnectionTrait,
+        ev: &event::Model,
+        prepared: Vec<PreparedMail>,
+    ) -> Result<usize> {
+        let tenant = TenantId(ev.tenant_id);
+        let now = self.clock.now();
+        let mut queued = 0;
+        for p in prepared {
+            let built = p.built;
             repo::insert_message(
                 tx,
                 catalyst_store::entity::mail_message::Model {
@@ -1028,10 +1066,10 @@ impl App {
                     tenant_id: tenant.0,
                     direction: repo::OUT.into(),
                     message_id: built.message_id.clone(),
-                    ticket_id: Some(t.id),
+                    ticket_id: Some(p.ticket_id),
                     comment_id: None,
                     sender: None,
-                    match_reason: Some(recipients.kind.as_str().into()),
+                    match_reason: Some(p.kind.into()),
                     class: None,
                     created_at: now,
                 },
@@ -1042,7 +1080,7 @@ impl App {
                 message_id: built.message_id.clone(),
                 from: built.envelope.from.clone(),
                 to: built.envelope.to.clone(),
-                subject,
+                subject: p.subject,
                 raw: base64::engine::general_purpose::STANDARD.encode(&built.raw),
             };
             jobs::enqueue(
@@ -1053,12 +1091,7 @@ impl App {
                     now,
                 )
                 .tenant(tenant)
-                .dedupe(format!(
-                    "mail:{}:{}:{}",
-                    ev.id,
-                    recipients.kind.as_str(),
-                    to.first().map(|(a, _)| a.as_str()).unwrap_or_default()
-                )),
+                .dedupe(format!("mail:{}:{}:{}", ev.id, p.kind, p.first_to)),
                 now,
             )
             .await?;

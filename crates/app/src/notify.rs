@@ -16,6 +16,9 @@ use catalyst_store::sea_orm::ConnectionTrait;
 use crate::jobs::JobError;
 use crate::{Actor, App, AppError, Result};
 
+/// The job that turns a ticket event into notifications and emails.
+pub const NOTIFY_JOB: &str = "event.notify";
+
 /// Ticket events that are fanned out to people (in-app, and email when configured).
 pub const NOTIFIED_EVENTS: &[&str] = &[
     "ticket.created",
@@ -190,7 +193,7 @@ impl App {
         jobs_repo::enqueue(
             db,
             jobs_repo::NewJob::new(
-                "event.notify",
+                NOTIFY_JOB,
                 json!({"eventId": e.id, "actorId": actor}),
                 self.clock.now(),
             )
@@ -216,7 +219,9 @@ impl App {
             .and_then(|v| v.as_str())
             .and_then(|s| Uuid::parse_str(s).ok())
             .map(UserId);
-        let tx = self.store.write(Scope::Tenant(tenant)).await?;
+        // Everything is read and rendered in a read transaction; the single writer is
+        // taken only when there is something to record.
+        let tx = self.store.read(Scope::Tenant(tenant)).await?;
         let Some(e) = events::get(&tx, tenant, event_id).await? else {
             return Ok(());
         };
@@ -227,6 +232,7 @@ impl App {
             return Ok(());
         };
         let mut told = Vec::new();
+        let mut notice = None;
         match e.event_type.as_str() {
             "ticket.updated" => {
                 if let Some(a) = e.payload.get("assignee").and_then(|v| v.as_str())
@@ -235,13 +241,12 @@ impl App {
                     && actor != Some(UserId(assignee))
                 {
                     told.push(UserId(assignee));
-                    let n = Notice {
+                    notice = Some(Notice {
                         kind: "ticket_assigned",
                         ticket: Some(&t),
                         title: format!("{} was assigned to you", t.number),
                         body: t.subject.clone(),
-                    };
-                    self.notify_users(&tx, tenant, &told, &n).await?;
+                    });
                 }
             }
             "ticket.reply_added" => {
@@ -249,18 +254,26 @@ impl App {
                     && let Some(assignee) = t.assignee_id
                 {
                     told.push(UserId(assignee));
-                    let n = Notice {
+                    notice = Some(Notice {
                         kind: "requester_replied",
                         ticket: Some(&t),
                         title: format!("{}: the requester replied", t.number),
                         body: t.subject.clone(),
-                    };
-                    self.notify_users(&tx, tenant, &told, &n).await?;
+                    });
                 }
             }
             _ => {}
         }
-        self.email_on_event_in(&tx, &e).await?;
+        let mails = self.prepare_emails(&tx, &e).await?;
+        drop(tx);
+        if notice.is_none() && mails.is_empty() {
+            return Ok(());
+        }
+        let tx = self.store.write(Scope::Tenant(tenant)).await?;
+        if let Some(n) = &notice {
+            self.notify_users(&tx, tenant, &told, n).await?;
+        }
+        self.queue_emails(&tx, &e, mails).await?;
         self.commit(tx).await?;
         self.announce(tenant, &told);
         Ok(())

@@ -206,6 +206,14 @@ async fn tenants_users_tokens_and_audit_from_the_command_line() {
     );
     let o = c.run(&["audit", "verify", "--tenant", "acme"]);
     assert!(o.status.success(), "the chain stays intact: {}", stdout(&o));
+    // Seeded tickets are history: no notification or email is pending for them.
+    let o = c.run(&["jobs", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("pending 0 "),
+        "no jobs left by the seed: {}",
+        stdout(&o)
+    );
     let o = c.run(&["audit", "verify", "--tenant", "nowhere"]);
     assert_eq!(o.status.code(), Some(1));
 }

@@ -176,3 +176,66 @@ async fn admins_edit_synonyms_see_zero_result_queries_and_reindex() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Reindexed: 0 of 0 tickets"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn article_lists_are_paged() {
+    let t = TestApp::new().await;
+    let agent = t.token("agent@acme.test", "acme").to_string();
+    for i in 0..53 {
+        let visibility = if i % 10 == 9 { "internal" } else { "public" };
+        let a = t
+            .api(
+                "POST",
+                "/v1/kb/articles",
+                &agent,
+                Some(serde_json::json!({
+                    "title": format!("Paged article {i:02}"),
+                    "body": "Text.",
+                    "visibility": visibility,
+                    "status": "published",
+                })),
+                &[],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    }
+    let req = browser(&t, "requester@acme.test").await;
+    let admin = browser(&t, "admin@acme.test").await;
+    let count = |body: &str| body.matches("Paged article").count();
+
+    // Requesters: 48 public articles, 50 per page.
+    let p1 = t.get("/portal/kb", None, Some(&req.cookie)).await;
+    assert_eq!(p1.status, StatusCode::OK);
+    assert_eq!(count(&p1.body), 48, "{}", p1.body);
+    assert!(!p1.body.contains("Page 1 of"), "one page only: {}", p1.body);
+
+    // Agents: all 53 in the knowledge-base list, over two pages.
+    let a1 = t.get("/agent/kb", None, Some(&admin.cookie)).await;
+    assert_eq!(count(&a1.body), 50);
+    assert!(a1.body.contains("Page 1 of 2"), "{}", a1.body);
+    assert!(a1.body.contains("page=2"), "{}", a1.body);
+    let a2 = t.get("/agent/kb?page=2", None, Some(&admin.cookie)).await;
+    assert_eq!(count(&a2.body), 3, "{}", a2.body);
+    assert!(a2.body.contains("Page 2 of 2"));
+    // The status tab is kept across pages; absurd pages answer, empty.
+    let pub2 = t
+        .get(
+            "/agent/kb?status=published&page=2",
+            None,
+            Some(&admin.cookie),
+        )
+        .await;
+    assert!(
+        pub2.body.contains("status=published&amp;page=1"),
+        "{}",
+        pub2.body
+    );
+    for page in ["0", "999999999", "18446744073709551615"] {
+        let r = t
+            .get(&format!("/portal/kb?page={page}"), None, Some(&req.cookie))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "page {page}: {}", r.body);
+    }
+    let far = t.get("/portal/kb?page=3", None, Some(&req.cookie)).await;
+    assert!(far.body.contains("No more articles"), "{}", far.body);
+}

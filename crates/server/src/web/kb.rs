@@ -65,6 +65,14 @@ pub struct SearchParams {
 
 const PAGE: usize = 20;
 
+/// Articles per page of the article lists.
+const LIST_PAGE: u64 = 50;
+
+/// The page asked for, within 1..=200 (10,000 articles deep).
+fn list_page(page: usize) -> u64 {
+    u64::try_from(page).unwrap_or(u64::MAX).clamp(1, 200)
+}
+
 // ---------- portal ----------
 
 #[derive(Template)]
@@ -75,6 +83,8 @@ struct PortalKbPage {
     articles: Vec<ArticleView>,
     results: Option<Vec<ResultRow>>,
     total: usize,
+    page: u64,
+    pages: u64,
 }
 
 /// `GET /portal/kb`: published articles, or search results for `q`.
@@ -88,6 +98,8 @@ pub async fn portal_kb(
         Err(r) => return r.into_response(),
     };
     let p = q.map(|Query(q)| q).unwrap_or_default();
+    let page = list_page(p.page);
+    let mut pages = 1;
     let (articles, results, total) = if p.q.trim().is_empty() {
         match st
             .app
@@ -95,14 +107,18 @@ pub async fn portal_kb(
                 &actor,
                 ArticleQuery {
                     status: Some("published".into()),
-                    limit: 100,
+                    offset: (page - 1) * LIST_PAGE,
+                    limit: LIST_PAGE,
                     ..ArticleQuery::default()
                 },
             )
             .await
         {
-            Ok(page) => {
-                let items: Vec<ArticleView> = page
+            Ok(found) => {
+                pages = found.total.div_ceil(LIST_PAGE);
+                // Requesters only ever get public articles; an agent looking at the portal
+                // sees what requesters see.
+                let items: Vec<ArticleView> = found
                     .items
                     .into_iter()
                     .filter(|a| a.visibility == "public")
@@ -133,6 +149,8 @@ pub async fn portal_kb(
             articles,
             results,
             total,
+            page,
+            pages,
         },
     )
 }
@@ -248,6 +266,8 @@ struct AgentKbPage {
     status: String,
     articles: Vec<ArticleView>,
     total: u64,
+    page: u64,
+    pages: u64,
 }
 
 /// `GET /agent/kb`: every article, by status.
@@ -265,25 +285,29 @@ pub async fn agent_kb(
         "draft" | "published" | "archived" => Some(p.status.clone()),
         _ => None,
     };
+    let page = list_page(p.page);
     match st
         .app
         .list_articles(
             &actor,
             ArticleQuery {
-                status,
-                limit: 100,
+                status: status.clone(),
+                offset: (page - 1) * LIST_PAGE,
+                limit: LIST_PAGE,
                 ..ArticleQuery::default()
             },
         )
         .await
     {
-        Ok(page) => render(
+        Ok(found) => render(
             StatusCode::OK,
             AgentKbPage {
                 chrome: Chrome::for_session(&s, "agent"),
-                status: p.status,
-                articles: page.items,
-                total: page.total,
+                status: status.unwrap_or_default(),
+                articles: found.items,
+                total: found.total,
+                page,
+                pages: found.total.div_ceil(LIST_PAGE),
             },
         ),
         Err(e) => failure(Some(&s), e),

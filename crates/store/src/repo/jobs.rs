@@ -119,6 +119,21 @@ pub async fn cancel(db: &impl ConnectionTrait, dedupe_key: &str) -> Result<bool>
     Ok(r.rows_affected > 0)
 }
 
+/// Removes a tenant's pending jobs of one kind (e.g. the notifications of seeded history).
+pub async fn discard_pending(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    kind: &str,
+) -> Result<u64> {
+    let r = job::Entity::delete_many()
+        .filter(job::Column::TenantId.eq(tenant.0))
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::State.eq(PENDING))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 fn due(now: DateTime<Utc>, worker: &str) -> Condition {
     Condition::any()
         // A worker claims one batch at a time, so its own running jobs at claim time are
