@@ -134,25 +134,15 @@ pub async fn discard_pending(
     Ok(r.rows_affected)
 }
 
-fn due(now: DateTime<Utc>, worker: &str) -> Condition {
-    Condition::any()
-        // A worker claims one batch at a time, so its own running jobs at claim time are
-        // left over from a batch whose outcome could not be recorded: take them again.
-        .add(
-            Condition::all()
-                .add(job::Column::State.eq(RUNNING))
-                .add(job::Column::LockedBy.eq(worker)),
-        )
-        .add(
-            Condition::all()
-                .add(job::Column::State.eq(PENDING))
-                .add(job::Column::RunAt.lte(now)),
-        )
-        .add(
-            Condition::all()
-                .add(job::Column::State.eq(RUNNING))
-                .add(job::Column::LockedUntil.lt(now)),
-        )
+/// Running jobs to take again: this worker's own (a worker claims one batch at a time, so
+/// its running jobs at claim time are left over from a batch whose outcome could not be
+/// recorded) and any whose lease expired (their worker died).
+fn stranded(now: DateTime<Utc>, worker: &str) -> Condition {
+    Condition::all().add(job::Column::State.eq(RUNNING)).add(
+        Condition::any()
+            .add(job::Column::LockedBy.eq(worker))
+            .add(job::Column::LockedUntil.lt(now)),
+    )
 }
 
 /// Claims up to `limit` due jobs for `worker` until `now + lease`: pending jobs whose time
@@ -166,16 +156,33 @@ pub async fn claim(
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<job::Model>> {
-    let mut q = job::Entity::find()
-        .select_only()
-        .column(job::Column::Id)
-        .filter(due(now, worker))
-        .order_by_asc(job::Column::RunAt)
-        .limit(limit);
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    // Two queries that each follow the (state, run_at) index: one condition with OR
+    // across states made SQLite scan the whole queue, which with a backlog of thousands
+    // of jobs held the single writer for milliseconds per claim.
+    let pg = db.get_database_backend() == DatabaseBackend::Postgres;
+    let select = |cond: Condition, n: u64| {
+        let mut q = job::Entity::find()
+            .select_only()
+            .column(job::Column::Id)
+            .filter(cond)
+            .order_by_asc(job::Column::RunAt)
+            .limit(n);
+        if pg {
+            q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        q
+    };
+    let mut ids: Vec<Uuid> = select(stranded(now, worker), limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let room = limit.saturating_sub(ids.len() as u64);
+    if room > 0 {
+        let pending = Condition::all()
+            .add(job::Column::State.eq(PENDING))
+            .add(job::Column::RunAt.lte(now));
+        ids.extend(select(pending, room).into_tuple::<Uuid>().all(db).await?);
     }
-    let ids: Vec<Uuid> = q.into_tuple().all(db).await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
