@@ -4,6 +4,7 @@
 //! or until woken (after a commit that enqueued work, or a PostgreSQL notification).
 //! Tests call [`App::drain_jobs`] after moving the injected clock.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -16,6 +17,7 @@ use catalyst_store::entity::job;
 use catalyst_store::repo::jobs::{self as repo, Failed};
 use catalyst_store::sea_orm::DatabaseTransaction;
 
+use crate::notify::PreparedNotify;
 use crate::{Actor, App, AppError, Result};
 
 /// How long a claimed job stays leased to its worker.
@@ -154,6 +156,10 @@ impl App {
         }
         let mut done = Vec::new();
         let mut failed = Vec::new();
+        // Notification jobs are read and rendered one by one, then recorded per tenant in
+        // one write transaction that also completes them: one commit for the batch
+        // instead of one per job, and a job's effects and its completion land together.
+        let mut notices: BTreeMap<TenantId, Vec<(&job::Model, PreparedNotify)>> = BTreeMap::new();
         for j in &claimed {
             let started = std::time::Instant::now();
             let lateness = (self.clock.now() - j.run_at).num_milliseconds().max(0);
@@ -164,6 +170,15 @@ impl App {
                 Err(JobError::Fatal(
                     "out of attempts (its worker stopped mid-run)".into(),
                 ))
+            } else if let (crate::notify::NOTIFY_JOB, Some(t)) = (j.kind.as_str(), j.tenant_id) {
+                match self.prepare_notify(TenantId(t), &j.payload).await {
+                    Ok(Some(p)) => {
+                        notices.entry(TenantId(t)).or_default().push((j, p));
+                        continue;
+                    }
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                }
             } else {
                 self.dispatch(j).await
             };
@@ -177,9 +192,26 @@ impl App {
                 Err(e) => failed.push((j, e)),
             }
         }
+        for (tenant, batch) in notices {
+            match self.record_notices(tenant, worker, &batch).await {
+                Ok(()) => {
+                    for (j, p) in &batch {
+                        metrics::counter!("jobs_done_total", "kind" => j.kind.clone()).increment(1);
+                        self.announce(tenant, &p.told);
+                    }
+                    run.done += batch.len();
+                }
+                // Each is retried on its own terms (backoff, attempts).
+                Err(e) => failed.extend(
+                    batch
+                        .into_iter()
+                        .map(|(j, _)| (j, JobError::Retry(e.to_string()))),
+                ),
+            }
+        }
         let tx = self.store.write(Scope::System).await?;
         repo::complete_many(&tx, &done, worker).await?;
-        run.done = done.len();
+        run.done += done.len();
         for (j, e) in failed {
             let retryable = matches!(e, JobError::Retry(_));
             let f = repo::fail(
@@ -201,6 +233,32 @@ impl App {
         }
         tx.commit().await?;
         Ok(run)
+    }
+
+    /// Records a tenant's prepared notification jobs and completes them, in one write
+    /// transaction.
+    async fn record_notices(
+        &self,
+        tenant: TenantId,
+        worker: &str,
+        batch: &[(&job::Model, PreparedNotify)],
+    ) -> Result<()> {
+        let tx = self.store.write(Scope::Tenant(tenant)).await?;
+        for (_, p) in batch {
+            self.record_notify(&tx, p).await?;
+        }
+        let ids: Vec<Uuid> = batch.iter().map(|(j, _)| j.id).collect();
+        let completed = repo::complete_many(&tx, &ids, worker).await?;
+        if completed != ids.len() as u64 {
+            // A lease was lost to another worker: record nothing (dropping the transaction
+            // rolls it back), so no notification is written twice.
+            return Err(AppError::Internal(format!(
+                "{} of {} notification jobs were no longer ours",
+                ids.len() as u64 - completed,
+                ids.len()
+            )));
+        }
+        self.commit(tx).await
     }
 
     /// Runs jobs until none is due at the clock's current time (for tests and the CLI).

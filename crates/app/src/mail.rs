@@ -927,7 +927,7 @@ impl App {
             return Ok(0);
         }
         let tx = self.store.write(Scope::Tenant(tenant)).await?;
-        let queued = self.queue_emails(&tx, ev, prepared).await?;
+        let queued = self.queue_emails(&tx, ev, &prepared).await?;
         self.commit(tx).await?;
         Ok(queued)
     }
@@ -1052,13 +1052,13 @@ impl App {
         &self,
         tx: &impl ConnectionTrait,
         ev: &event::Model,
-        prepared: Vec<PreparedMail>,
+        prepared: &[PreparedMail],
     ) -> Result<usize> {
         let tenant = TenantId(ev.tenant_id);
         let now = self.clock.now();
         let mut queued = 0;
         for p in prepared {
-            let built = p.built;
+            let built = &p.built;
             repo::insert_message(
                 tx,
                 catalyst_store::entity::mail_message::Model {
@@ -1080,7 +1080,7 @@ impl App {
                 message_id: built.message_id.clone(),
                 from: built.envelope.from.clone(),
                 to: built.envelope.to.clone(),
-                subject: p.subject,
+                subject: p.subject.clone(),
                 raw: base64::engine::general_purpose::STANDARD.encode(&built.raw),
             };
             jobs::enqueue(

@@ -72,6 +72,18 @@ impl From<notification::Model> for NotificationView {
 }
 
 /// A notification to write.
+/// An `event.notify` job, read and rendered, ready to be recorded.
+pub(crate) struct PreparedNotify {
+    pub tenant: TenantId,
+    pub event: event::Model,
+    pub ticket: ticket::Model,
+    /// Who gets the in-app notice (and a live signal once it is committed).
+    pub told: Vec<UserId>,
+    /// Kind and title of the in-app notice, if any.
+    pub notice: Option<(&'static str, String)>,
+    pub mails: Vec<crate::mail::PreparedMail>,
+}
+
 pub(crate) struct Notice<'a> {
     pub kind: &'a str,
     pub ticket: Option<&'a ticket::Model>,
@@ -204,13 +216,32 @@ impl App {
         Ok(())
     }
 
-    /// The `event.notify` job: reloads the event and the ticket and tells the people who
-    /// should know. Safe to run again (it only adds notifications).
+    /// The `event.notify` job on its own: [`App::prepare_notify`], then
+    /// [`App::record_notify`] in a write transaction. The job runner batches the second
+    /// half of many such jobs into one transaction per tenant instead.
     pub(crate) async fn on_event_job(
         &self,
         tenant: TenantId,
         payload: &serde_json::Value,
     ) -> std::result::Result<(), JobError> {
+        let Some(p) = self.prepare_notify(tenant, payload).await? else {
+            return Ok(());
+        };
+        let tx = self.store.write(Scope::Tenant(tenant)).await?;
+        self.record_notify(&tx, &p).await?;
+        self.commit(tx).await?;
+        self.announce(tenant, &p.told);
+        Ok(())
+    }
+
+    /// The read half of an `event.notify` job: reloads the event and the ticket, decides
+    /// who should know and renders the emails, in a read transaction (the single writer
+    /// is not held meanwhile). `None` when there is nothing to record.
+    pub(crate) async fn prepare_notify(
+        &self,
+        tenant: TenantId,
+        payload: &serde_json::Value,
+    ) -> std::result::Result<Option<PreparedNotify>, JobError> {
         let Some(event_id) = payload.get("eventId").and_then(|v| v.as_i64()) else {
             return Err(JobError::Fatal("payload has no eventId".into()));
         };
@@ -219,17 +250,15 @@ impl App {
             .and_then(|v| v.as_str())
             .and_then(|s| Uuid::parse_str(s).ok())
             .map(UserId);
-        // Everything is read and rendered in a read transaction; the single writer is
-        // taken only when there is something to record.
         let tx = self.store.read(Scope::Tenant(tenant)).await?;
         let Some(e) = events::get(&tx, tenant, event_id).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let Ok(ticket_id) = Uuid::parse_str(&e.aggregate_id) else {
-            return Ok(());
+            return Ok(None);
         };
         let Some(t) = catalyst_store::repo::tickets::get(&tx, tenant, ticket_id).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let mut told = Vec::new();
         let mut notice = None;
@@ -241,12 +270,10 @@ impl App {
                     && actor != Some(UserId(assignee))
                 {
                     told.push(UserId(assignee));
-                    notice = Some(Notice {
-                        kind: "ticket_assigned",
-                        ticket: Some(&t),
-                        title: format!("{} was assigned to you", t.number),
-                        body: t.subject.clone(),
-                    });
+                    notice = Some((
+                        "ticket_assigned",
+                        format!("{} was assigned to you", t.number),
+                    ));
                 }
             }
             "ticket.reply_added" => {
@@ -254,28 +281,45 @@ impl App {
                     && let Some(assignee) = t.assignee_id
                 {
                     told.push(UserId(assignee));
-                    notice = Some(Notice {
-                        kind: "requester_replied",
-                        ticket: Some(&t),
-                        title: format!("{}: the requester replied", t.number),
-                        body: t.subject.clone(),
-                    });
+                    notice = Some((
+                        "requester_replied",
+                        format!("{}: the requester replied", t.number),
+                    ));
                 }
             }
             _ => {}
         }
         let mails = self.prepare_emails(&tx, &e).await?;
-        drop(tx);
         if notice.is_none() && mails.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-        let tx = self.store.write(Scope::Tenant(tenant)).await?;
-        if let Some(n) = &notice {
-            self.notify_users(&tx, tenant, &told, n).await?;
+        Ok(Some(PreparedNotify {
+            tenant,
+            event: e,
+            ticket: t,
+            told,
+            notice,
+            mails,
+        }))
+    }
+
+    /// The write half of an `event.notify` job, in the caller's write transaction (of
+    /// the job's tenant): the in-app notifications and the queued emails.
+    pub(crate) async fn record_notify(
+        &self,
+        tx: &impl ConnectionTrait,
+        p: &PreparedNotify,
+    ) -> Result<()> {
+        if let Some((kind, title)) = &p.notice {
+            let n = Notice {
+                kind,
+                ticket: Some(&p.ticket),
+                title: title.clone(),
+                body: p.ticket.subject.clone(),
+            };
+            self.notify_users(tx, p.tenant, &p.told, &n).await?;
         }
-        self.queue_emails(&tx, &e, mails).await?;
-        self.commit(tx).await?;
-        self.announce(tenant, &told);
+        self.queue_emails(tx, &p.event, &p.mails).await?;
         Ok(())
     }
 }

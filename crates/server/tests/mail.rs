@@ -1459,3 +1459,50 @@ async fn one_node_at_a_time_polls_a_mailbox() {
     let tx = t.app.store().read(Scope::Tenant(globex)).await.unwrap();
     assert!(repo::settings(&tx, globex).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn notification_jobs_of_several_tenants_are_recorded_once_each() {
+    let t = TestApp::new().await;
+    let mut expected = Vec::new();
+    for (tenant, n) in [("acme", 3), ("globex", 2)] {
+        for i in 0..n {
+            let a = t
+                .api(
+                    "POST",
+                    "/v1/portal/incidents",
+                    t.token(&format!("requester@{tenant}.test"), tenant),
+                    Some(json!({"subject": format!("Batch {tenant} {i}"), "description": "x"})),
+                    &[],
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+            expected.push((
+                format!("requester@{tenant}.test"),
+                a.json()["number"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    // One runner round takes all five jobs: each tenant's are recorded and completed in
+    // one transaction of that tenant.
+    let r = t.app.run_due_jobs("one-round", 100).await.unwrap();
+    assert_eq!(r.done, 5, "{r:?}");
+    assert_eq!(
+        t.app.drain_jobs().await.unwrap().done,
+        5,
+        "the five mail.send jobs"
+    );
+    let mut sent: Vec<(String, String)> = mails_in(&t.outbox())
+        .iter()
+        .map(|m| {
+            let tag = catalyst_mail::find_tag(&m.subject).unwrap();
+            (m.to[0].address.clone(), tag.to_string())
+        })
+        .collect();
+    sent.sort();
+    expected.sort();
+    assert_eq!(
+        sent, expected,
+        "one acknowledgement per ticket, to its requester"
+    );
+    assert_eq!(t.app.drain_jobs().await.unwrap().total(), 0);
+}
