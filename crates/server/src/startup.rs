@@ -210,6 +210,9 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         Err(e) => tracing::warn!(error = %e, "sealing stored IMAP passwords failed"),
     }
     let mut workers = crate::workers::spawn(app.clone());
+    workers.push(crate::telemetry::spawn_metrics_upkeep(
+        crate::telemetry::metrics_handle(),
+    ));
     workers.push(crate::workers::spawn_imap_poller(
         app.clone(),
         config.email.imap_poll_secs,

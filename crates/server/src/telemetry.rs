@@ -24,6 +24,19 @@ pub fn init_logging(level: &str, format: LogFormat) {
     };
 }
 
+/// Keeps the Prometheus recorder's histograms bounded: they hold every sample until the
+/// next scrape or upkeep, so a server nobody scrapes would grow without end. Runs the
+/// upkeep every 5 seconds.
+pub fn spawn_metrics_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            handle.run_upkeep();
+        }
+    })
+}
+
 /// The process-wide Prometheus recorder (installed on first use).
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
