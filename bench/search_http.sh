@@ -35,7 +35,7 @@ trap cleanup EXIT
 "$BIN" migrate >/dev/null
 "$BIN" tenant create bench --name "Bench Corp" >/dev/null
 echo "seeding $TICKETS tickets..."
-"$BIN" demo seed --tenant bench --tickets "$TICKETS" --requesters 200 >/dev/null
+"$BIN" demo seed --tenant bench --tickets "$TICKETS" --requesters 200 >/dev/null 2>&1
 "$BIN" search reindex >/dev/null
 REQ=$("$BIN" token create --tenant bench --email seed-requester-0@bench.example --name bench | tail -n 1)
 REQ2=$("$BIN" token create --tenant bench --email seed-requester-1@bench.example --name bench | tail -n 1)
