@@ -4,16 +4,11 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::{index, tenant_fk};
 use crate::dialect;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum Tenants {
-    Table,
-    Id,
-}
 
 #[derive(DeriveIden)]
 enum Tickets {
@@ -119,16 +114,6 @@ enum TicketSlas {
     UpdatedAt,
 }
 
-fn tenant_fk<T: IntoIden>(name: &str, table: T) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from_tbl(table)
-        .from_col(Alias::new("tenant_id"))
-        .to(Tenants::Table, Tenants::Id)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
 fn ticket_fk<T: IntoIden>(name: &str, table: T) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
@@ -137,15 +122,6 @@ fn ticket_fk<T: IntoIden>(name: &str, table: T) -> ForeignKeyCreateStatement {
         .to(Tickets::Table, Tickets::Id)
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
-}
-
-fn index<T: IntoIden + 'static>(name: &str, table: T, cols: &[&str]) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    i.to_owned()
 }
 
 #[async_trait::async_trait]

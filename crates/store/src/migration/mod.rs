@@ -25,3 +25,30 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+#[derive(DeriveIden)]
+enum Tenants {
+    Table,
+    Id,
+}
+
+/// Foreign key from `table.tenant_id` to `tenants.id`, deleting with the tenant.
+fn tenant_fk<T: IntoIden>(name: &str, table: T) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from_tbl(table)
+        .from_col(Alias::new("tenant_id"))
+        .to(Tenants::Table, Tenants::Id)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+/// An index on `cols` of `table`.
+fn index<T: IntoIden + 'static>(name: &str, table: T, cols: &[&str]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(Alias::new(*c));
+    }
+    i.to_owned()
+}
