@@ -86,7 +86,9 @@ mix() {
   echo "  server CPU $(echo "($(cpu_ticks) - $c0) / $(getconf CLK_TCK) / ($(date +%s.%N) - $t0)" | bc -l | cut -c1-4) cores, RSS $(rss_mb) MiB"
 }
 
-rss_mb() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$SERVER/status"; }
+# Resident size, and the anonymous part of it (heap, stacks): the part a leak would grow.
+# The rest is file pages (the binary, the search index) that the kernel can drop.
+rss_mb() { awk '/VmRSS/ {r = int($2/1024)} /RssAnon/ {a = int($2/1024)} END {print r " (anonymous " a ")"}' "/proc/$SERVER/status"; }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)" GiB"}' /proc/meminfo); $TICKETS tickets"
 if [ "$SOAK" -gt 0 ]; then
   echo "soak: 32 connections for ${SOAK}s; RSS at start $(rss_mb) MiB"
