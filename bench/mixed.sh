@@ -83,15 +83,15 @@ mix() {
   pids+=($!)
   wait "${pids[@]}"
   stats "$dir/list.json" "$dir/create.json" "$dir/search.json" "$dir/comment.json"
-  echo "  server CPU $(echo "($(cpu_ticks) - $c0) / $(getconf CLK_TCK) / ($(date +%s.%N) - $t0)" | bc -l | cut -c1-4) cores, RSS $(rss_mb) MiB"
+  echo "  server CPU $(echo "($(cpu_ticks) - $c0) / $(getconf CLK_TCK) / ($(date +%s.%N) - $t0)" | bc -l | cut -c1-4) cores, RSS $(rss_mb)"
 }
 
 # Resident size, and the anonymous part of it (heap, stacks): the part a leak would grow.
 # The rest is file pages (the binary, the search index) that the kernel can drop.
-rss_mb() { awk '/VmRSS/ {r = int($2/1024)} /RssAnon/ {a = int($2/1024)} END {print r " (anonymous " a ")"}' "/proc/$SERVER/status"; }
+rss_mb() { awk '/VmRSS/ {r = int($2/1024)} /RssAnon/ {a = int($2/1024)} END {print r " MiB (anonymous " a " MiB)"}' "/proc/$SERVER/status"; }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)" GiB"}' /proc/meminfo); $TICKETS tickets"
 if [ "$SOAK" -gt 0 ]; then
-  echo "soak: 32 connections for ${SOAK}s; RSS at start $(rss_mb) MiB"
+  echo "soak: 32 connections for ${SOAK}s; RSS at start $(rss_mb)"
   end=$((SECONDS + SOAK))
   minute=0
   while [ "$SECONDS" -lt "$end" ]; do
@@ -99,14 +99,14 @@ if [ "$SOAK" -gt 0 ]; then
     echo "minute $minute ($(date -u +%H:%M:%S)):"
     mix 32 60
   done
-  echo "soak done: server RSS $(rss_mb) MiB; non-2xx answers per minute are listed above"
+  echo "soak done: server RSS $(rss_mb); non-2xx answers per minute are listed above"
   exit 0
 fi
 for c in $LEVELS; do
-  echo "mixed workload, $c connections, ${SECS}s (server RSS before: $(rss_mb) MiB)"
+  echo "mixed workload, $c connections, ${SECS}s (server RSS before: $(rss_mb))"
   mix "$c" "$SECS"
 done
-echo "server RSS after: $(rss_mb) MiB"
+echo "server RSS after: $(rss_mb)"
 
 echo
 echo "raw SQLite limit (same rows, same transactions, WAL, synchronous=FULL):"
