@@ -160,6 +160,9 @@ impl App {
         // one write transaction that also completes them: one commit for the batch
         // instead of one per job, and a job's effects and its completion land together.
         let mut notices: BTreeMap<TenantId, Vec<(&job::Model, PreparedNotify)>> = BTreeMap::new();
+        // Time each notification job spent being read and rendered; its share of the
+        // batch's recording is added once the batch is recorded.
+        let mut prepared_in: BTreeMap<Uuid, f64> = BTreeMap::new();
         for j in &claimed {
             let started = std::time::Instant::now();
             let lateness = (self.clock.now() - j.run_at).num_milliseconds().max(0);
@@ -173,6 +176,7 @@ impl App {
             } else if let (crate::notify::NOTIFY_JOB, Some(t)) = (j.kind.as_str(), j.tenant_id) {
                 match self.prepare_notify(TenantId(t), &j.payload).await {
                     Ok(Some(p)) => {
+                        prepared_in.insert(j.id, started.elapsed().as_secs_f64());
                         notices.entry(TenantId(t)).or_default().push((j, p));
                         continue;
                     }
@@ -193,9 +197,14 @@ impl App {
             }
         }
         for (tenant, batch) in notices {
+            let started = std::time::Instant::now();
             match self.record_notices(tenant, worker, &batch).await {
                 Ok(()) => {
+                    let share = started.elapsed().as_secs_f64() / batch.len().max(1) as f64;
                     for (j, p) in &batch {
+                        let prepared = prepared_in.get(&j.id).copied().unwrap_or_default();
+                        metrics::histogram!("jobs_duration_seconds", "kind" => j.kind.clone())
+                            .record(prepared + share);
                         metrics::counter!("jobs_done_total", "kind" => j.kind.clone()).increment(1);
                         self.announce(tenant, &p.told);
                     }

@@ -649,10 +649,22 @@ impl App {
     }
 
     /// Seals IMAP passwords left in plain text by an older version, in every tenant; run
-    /// at start-up. Returns how many were sealed.
+    /// at start-up. Returns how many were sealed. Only a tenant whose settings still hold a
+    /// plain password takes the writer.
     pub async fn seal_stored_secrets(&self) -> Result<usize> {
         let mut sealed = 0;
         for t in self.list_tenants().await? {
+            let plain = {
+                let tx = self.store.read(Scope::Tenant(t.id)).await?;
+                repo::settings(&tx, t.id).await?.is_some_and(|mut m| {
+                    let before = m.imap_url.clone();
+                    self.seal_legacy_password(&mut m);
+                    m.imap_url != before
+                })
+            };
+            if !plain {
+                continue;
+            }
             let tx = self.store.write(Scope::Tenant(t.id)).await?;
             let Some(mut m) = repo::settings(&tx, t.id).await? else {
                 continue;
