@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 use catalyst_app::{App, AppSettings, SystemClock};
 use catalyst_store::blob::BlobStore;
+use catalyst_store::sea_orm::DatabaseBackend;
 use catalyst_store::{Store, StoreOptions};
 
 use crate::config::Config;
@@ -167,6 +168,16 @@ pub fn state(app: App, config: Config) -> AppState {
         app,
         config: Arc::new(config),
         metrics: crate::telemetry::metrics_handle(),
+        write_lane: None,
+    }
+}
+
+/// On SQLite (one writer), the runtime that writes run on: requests that change data and
+/// the background workers. None on PostgreSQL.
+pub fn write_lane(store: &Store) -> std::io::Result<Option<http::lane::WriteLane>> {
+    match store.backend() {
+        DatabaseBackend::Sqlite => http::lane::WriteLane::start().map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -209,7 +220,16 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "sealing stored IMAP passwords failed"),
     }
-    let mut workers = crate::workers::spawn(app.clone());
+    let lane = write_lane(app.store())?;
+    let lane_handle = lane.as_ref().and_then(http::lane::WriteLane::handle);
+    // The background workers write too (jobs, timers, the search indexer's cursor).
+    let mut workers = match &lane_handle {
+        Some(h) => {
+            let _on_lane = h.enter();
+            crate::workers::spawn(app.clone())
+        }
+        None => crate::workers::spawn(app.clone()),
+    };
     workers.push(crate::telemetry::spawn_metrics_upkeep(
         crate::telemetry::metrics_handle(),
     ));
@@ -217,7 +237,10 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         app.clone(),
         config.email.imap_poll_secs,
     ));
-    let router = http::router(state(app, config));
+    let router = http::router(AppState {
+        write_lane: lane_handle,
+        ..state(app, config)
+    });
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -228,6 +251,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     for w in workers {
         w.abort();
     }
+    drop(lane);
     tracing::info!("Catalyst stopped");
     Ok(())
 }

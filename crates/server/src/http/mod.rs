@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod lane;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub app: App,
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
+    /// Where writes run on SQLite (see [`lane`]); `None` runs them where they arrive.
+    pub write_lane: Option<tokio::runtime::Handle>,
 }
 
 tokio::task_local! {
@@ -64,6 +67,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = crate::api::routes(&state.config).split_for_parts();
     let https = state.config.is_https();
     let body_limit = usize::try_from(state.config.body_limit_kb * 1024).unwrap_or(usize::MAX);
+    let write_lane = state.write_lane.clone();
     Router::new()
         .merge(api)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
@@ -78,6 +82,9 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(middleware::from_fn(track_metrics))
         .layer(middleware::from_fn(scope_request_id))
+        .layer(middleware::from_fn(move |req, next| {
+            lane::route(write_lane.clone(), req, next)
+        }))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

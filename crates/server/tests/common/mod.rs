@@ -32,6 +32,8 @@ pub struct TestApp {
     _files: tempfile::TempDir,
     /// API tokens by email@tenant.
     pub tokens: HashMap<String, String>,
+    /// Writes run on it as in the server (SQLite only).
+    _lane: Option<http::lane::WriteLane>,
 }
 
 pub struct Answer {
@@ -107,8 +109,12 @@ impl TestApp {
         let app = App::new(db.store.clone(), clock.clone(), settings)
             .with_blobs(blobs)
             .with_mail(mail);
-        let router = http::router(startup::state(app.clone(), cfg))
-            .layer(MockConnectInfo(SocketAddr::from(([10, 1, 2, 3], 5555))));
+        let lane = startup::write_lane(&db.store).unwrap();
+        let router = http::router(http::AppState {
+            write_lane: lane.as_ref().and_then(http::lane::WriteLane::handle),
+            ..startup::state(app.clone(), cfg)
+        })
+        .layer(MockConnectInfo(SocketAddr::from(([10, 1, 2, 3], 5555))));
         let mut t = TestApp {
             router,
             app,
@@ -116,6 +122,7 @@ impl TestApp {
             db,
             _files: files,
             tokens: HashMap::new(),
+            _lane: lane,
         };
         t.seed().await;
         t
