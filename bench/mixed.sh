@@ -83,7 +83,12 @@ mix() {
   pids+=($!)
   wait "${pids[@]}"
   stats "$dir/list.json" "$dir/create.json" "$dir/search.json" "$dir/comment.json"
-  echo "  server CPU $(echo "($(cpu_ticks) - $c0) / $(getconf CLK_TCK) / ($(date +%s.%N) - $t0)" | bc -l | cut -c1-4) cores, RSS $(rss_mb)"
+  echo "  server CPU $(echo "($(cpu_ticks) - $c0) / $(getconf CLK_TCK) / ($(date +%s.%N) - $t0)" | bc -l | cut -c1-4) cores, RSS $(rss_mb), $(heap_mb)"
+}
+
+# The allocator's own figures (from /metrics): live heap against what it keeps resident.
+heap_mb() {
+  curl -fs "$BASE/metrics" | awk '/^process_heap_allocated_bytes/ {a = int($2/1048576)} /^process_heap_resident_bytes/ {r = int($2/1048576)} END {print "heap " a " MiB live, " r " MiB held"}'
 }
 
 # Resident size, and the anonymous part of it (heap, stacks): the part a leak would grow.

@@ -135,9 +135,15 @@ impl App {
     /// Commits a transaction that may have enqueued jobs, then wakes the local worker.
     pub(crate) async fn commit(&self, tx: DatabaseTransaction) -> Result<()> {
         tx.commit().await?;
+        self.after_commit();
+        Ok(())
+    }
+
+    /// Wakes the local job worker and search indexer after a commit that may have
+    /// enqueued work for them.
+    pub(crate) fn after_commit(&self) {
         self.jobs.wake();
         self.wake_indexer();
-        Ok(())
     }
 
     /// Claims the jobs due now (up to `limit`) for `worker`, runs them one by one, then

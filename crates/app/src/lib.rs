@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 mod demo_kb;
 pub mod error;
+pub mod group;
 pub mod jobs;
 pub mod kb;
 pub mod mail;
@@ -73,6 +74,7 @@ pub struct App {
     pub(crate) search: Option<Arc<search::SearchService>>,
     pub(crate) mail: Arc<mail::MailConfig>,
     pub(crate) sealer: Arc<secrets::Sealer>,
+    pub(crate) group: Arc<group::GroupWriter>,
 }
 
 impl App {
@@ -95,6 +97,7 @@ impl App {
             },
             mail: Arc::new(mail::MailConfig::default()),
             sealer: Arc::new(secrets::Sealer::ephemeral()),
+            group: Arc::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Tickets: create, read, list, change, comment, bulk-change, history.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -15,7 +16,7 @@ use catalyst_domain::{
 use catalyst_store::entity::{ticket, ticket_comment, ticket_event};
 use catalyst_store::repo::tickets::{self as repo, Cursor, Filter, Sort};
 use catalyst_store::repo::{idempotency, members, queues, users};
-use catalyst_store::sea_orm::{ConnectionTrait, IntoActiveModel, Set};
+use catalyst_store::sea_orm::{ConnectionTrait, DatabaseTransaction, IntoActiveModel, Set};
 use catalyst_store::{Scope, entity::idempotency_key};
 
 use crate::audit::{Change, Who};
@@ -130,6 +131,25 @@ impl TicketPatch {
             && self.assignee_id.is_none()
             && self.queue_id.is_none()
     }
+}
+
+/// A validated request to open a ticket: what its write transaction needs.
+struct TicketDraft {
+    kind: TicketKind,
+    subject: String,
+    description: String,
+    impact: Impact,
+    urgency: Urgency,
+    priority: Priority,
+    /// The priority the impact × urgency matrix gives.
+    matrix: Priority,
+    reason: Option<String>,
+    /// An agent chose a priority other than the matrix's.
+    overridden: bool,
+    queue_id: Option<Uuid>,
+    requester: Uuid,
+    requester_given: bool,
+    parent_id: Option<Uuid>,
 }
 
 /// An `Idempotency-Key` with the hash of the request it came with.
@@ -578,34 +598,65 @@ impl App {
         else {
             return Err(AppError::Validation(errors));
         };
-        let priority = overridden.unwrap_or(matrix);
-        let requester = input.requester_id.unwrap_or(actor.user_id.0);
+        let draft = Arc::new(TicketDraft {
+            kind,
+            subject: subject.as_str().into(),
+            description: description.as_str().into(),
+            impact,
+            urgency,
+            priority: overridden.unwrap_or(matrix),
+            matrix,
+            reason,
+            overridden: overridden.is_some_and(|p| p != matrix),
+            queue_id: input.queue_id,
+            requester: input.requester_id.unwrap_or(actor.user_id.0),
+            requester_given: input.requester_id.is_some(),
+            parent_id: input.parent_id,
+        });
+        let (app, actor2, idem) = (self.clone(), actor.clone(), Arc::new(idem));
+        self.write_grouped(
+            Scope::TenantUser(actor.tenant.id, actor.user_id),
+            Arc::new(move |tx| {
+                let (app, actor, draft, idem) =
+                    (app.clone(), actor2.clone(), draft.clone(), idem.clone());
+                Box::pin(async move {
+                    app.create_in(tx, &actor, &draft, idem.as_ref().as_ref())
+                        .await
+                })
+            }),
+        )
+        .await
+    }
 
-        let tx = self
-            .store
-            .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
-            .await?;
-        if let Some(i) = &idem
-            && let Some(id) = self.replay(&tx, actor, i, "ticket").await?
+    /// The write of a ticket's creation, in `tx` (which the caller commits).
+    async fn create_in(
+        &self,
+        tx: &DatabaseTransaction,
+        actor: &Actor,
+        d: &TicketDraft,
+        idem: Option<&Idempotency>,
+    ) -> Result<(TicketView, bool)> {
+        if let Some(i) = idem
+            && let Some(id) = self.replay(tx, actor, i, "ticket").await?
         {
-            let t = repo::get(&tx, actor.tenant.id, id)
+            let t = repo::get(tx, actor.tenant.id, id)
                 .await?
                 .ok_or(AppError::NotFound("ticket"))?;
-            let mut v = self.ticket_views(&tx, actor, vec![t]).await?;
+            let mut v = self.ticket_views(tx, actor, vec![t]).await?;
             return v
                 .pop()
                 .map(|v| (v, false))
                 .ok_or(AppError::NotFound("ticket"));
         }
-        if let Some(q) = input.queue_id {
-            self.queue_exists(&tx, actor, q).await?;
+        if let Some(q) = d.queue_id {
+            self.queue_exists(tx, actor, q).await?;
         }
-        if input.requester_id.is_some() {
-            self.member_exists(&tx, actor, requester, "requesterId", false)
+        if d.requester_given {
+            self.member_exists(tx, actor, d.requester, "requesterId", false)
                 .await?;
         }
-        if let Some(p) = input.parent_id {
-            let parent = repo::get(&tx, actor.tenant.id, p).await?;
+        if let Some(p) = d.parent_id {
+            let parent = repo::get(tx, actor.tenant.id, p).await?;
             if parent.is_none_or(|p| p.kind == TicketKind::Task.as_str()) {
                 return Err(FieldError::new(
                     "parentId",
@@ -616,27 +667,28 @@ impl App {
             }
         }
         let now = self.clock.now();
-        let seq = repo::next_seq(&tx, actor.tenant.id, kind).await?;
+        let kind = d.kind;
+        let seq = repo::next_seq(tx, actor.tenant.id, kind).await?;
         let t = repo::insert(
-            &tx,
+            tx,
             ticket::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 tenant_id: Set(actor.tenant.id.0),
                 kind: Set(kind.as_str().into()),
                 seq: Set(seq),
                 number: Set(kind.number(seq)),
-                subject: Set(subject.as_str().into()),
-                description: Set(description.as_str().into()),
-                description_html: Set(markdown::render(description.as_str())),
+                subject: Set(d.subject.clone()),
+                description: Set(d.description.clone()),
+                description_html: Set(markdown::render(&d.description)),
                 status: Set(Status::New.as_str().into()),
-                impact: Set(impact.as_str().into()),
-                urgency: Set(urgency.as_str().into()),
-                priority: Set(priority.as_str().into()),
-                priority_reason: Set(overridden.filter(|p| *p != matrix).and(reason.clone())),
-                queue_id: Set(input.queue_id),
-                requester_id: Set(requester),
+                impact: Set(d.impact.as_str().into()),
+                urgency: Set(d.urgency.as_str().into()),
+                priority: Set(d.priority.as_str().into()),
+                priority_reason: Set(d.reason.clone().filter(|_| d.overridden)),
+                queue_id: Set(d.queue_id),
+                requester_id: Set(d.requester),
                 assignee_id: Set(None),
-                parent_id: Set(input.parent_id),
+                parent_id: Set(d.parent_id),
                 version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -650,7 +702,7 @@ impl App {
         .await?;
         let who = Who::from(actor);
         self.ticket_event(
-            &tx,
+            tx,
             &who,
             &t,
             "created",
@@ -662,20 +714,20 @@ impl App {
         .await?;
         if t.priority_reason.is_some() {
             self.ticket_event(
-                &tx,
+                tx,
                 &who,
                 &t,
                 "priority",
-                Some(matrix.as_str().into()),
-                Some(priority.as_str().into()),
-                reason,
+                Some(d.matrix.as_str().into()),
+                Some(d.priority.as_str().into()),
+                d.reason.clone(),
                 false,
             )
             .await?;
         }
-        self.sla_sync(&tx, None, &t).await?;
+        self.sla_sync(tx, None, &t).await?;
         self.record(
-            &tx,
+            tx,
             Change {
                 tenant: actor.tenant.id,
                 who: &who,
@@ -690,10 +742,8 @@ impl App {
             },
         )
         .await?;
-        self.remember(&tx, actor, idem.as_ref(), "ticket", t.id)
-            .await?;
-        let mut v = self.ticket_views(&tx, actor, vec![t]).await?;
-        self.commit(tx).await?;
+        self.remember(tx, actor, idem, "ticket", t.id).await?;
+        let mut v = self.ticket_views(tx, actor, vec![t]).await?;
         v.pop()
             .map(|v| (v, true))
             .ok_or(AppError::NotFound("ticket"))
@@ -1095,27 +1145,59 @@ impl App {
         if is_private && !is_agent {
             return Err(AppError::Forbidden);
         }
-        let tx = self
-            .store
-            .write(Scope::TenantUser(actor.tenant.id, actor.user_id))
-            .await?;
+        let body: Arc<str> = body.as_str().into();
+        let (app, actor2, idem) = (self.clone(), actor.clone(), Arc::new(idem));
+        self.write_grouped(
+            Scope::TenantUser(actor.tenant.id, actor.user_id),
+            Arc::new(move |tx| {
+                let (app, actor, body, idem) =
+                    (app.clone(), actor2.clone(), body.clone(), idem.clone());
+                Box::pin(async move {
+                    app.comment_in(
+                        tx,
+                        &actor,
+                        ticket_id,
+                        &body,
+                        is_private,
+                        idem.as_ref().as_ref(),
+                        via,
+                    )
+                    .await
+                })
+            }),
+        )
+        .await
+    }
+
+    /// The write of a comment, in `tx` (which the caller commits).
+    #[allow(clippy::too_many_arguments)]
+    async fn comment_in(
+        &self,
+        tx: &DatabaseTransaction,
+        actor: &Actor,
+        ticket_id: Uuid,
+        body: &str,
+        is_private: bool,
+        idem: Option<&Idempotency>,
+        via: CommentVia,
+    ) -> Result<(CommentView, bool)> {
+        let is_agent = actor.role.allows(Permission::UseAgentConsole);
         let t = if via.authorized {
-            repo::get_for_update(&tx, actor.tenant.id, ticket_id)
+            repo::get_for_update(tx, actor.tenant.id, ticket_id)
                 .await?
                 .ok_or(AppError::NotFound("ticket"))?
         } else {
-            self.visible_ticket_for_update(&tx, actor, ticket_id)
-                .await?
+            self.visible_ticket_for_update(tx, actor, ticket_id).await?
         };
-        if let Some(i) = &idem
-            && let Some(id) = self.replay(&tx, actor, i, "comment").await?
+        if let Some(i) = idem
+            && let Some(id) = self.replay(tx, actor, i, "comment").await?
         {
-            let c = repo::comments(&tx, actor.tenant.id, ticket_id, is_agent)
+            let c = repo::comments(tx, actor.tenant.id, ticket_id, is_agent)
                 .await?
                 .into_iter()
                 .find(|c| c.id == id)
                 .ok_or(AppError::NotFound("comment"))?;
-            let mut v = self.comment_views(&tx, vec![c]).await?;
+            let mut v = self.comment_views(tx, vec![c]).await?;
             return v
                 .pop()
                 .map(|v| (v, false))
@@ -1132,22 +1214,22 @@ impl App {
         }
         let now = self.clock.now();
         let c = repo::insert_comment(
-            &tx,
+            tx,
             ticket_comment::Model {
                 id: Uuid::now_v7(),
                 tenant_id: actor.tenant.id.0,
                 ticket_id,
                 author_id: actor.user_id.0,
                 is_private,
-                body_html: markdown::render(body.as_str()),
-                body: body.as_str().into(),
+                body_html: markdown::render(body),
+                body: body.into(),
                 created_at: now,
             },
         )
         .await?;
         let who = Who::from(actor);
         self.ticket_event(
-            &tx,
+            tx,
             &who,
             &t,
             if is_private { "note" } else { "reply" },
@@ -1180,17 +1262,17 @@ impl App {
             am.first_response_at = Set(Some(now));
         }
         am.updated_at = Set(now);
-        let saved = repo::update_if_version(&tx, am, actor.tenant.id, t.id, t.version)
+        let saved = repo::update_if_version(tx, am, actor.tenant.id, t.id, t.version)
             .await?
             .ok_or_else(stale)?;
         if !changed.is_empty() {
-            self.record_changes(&tx, actor, &t, &saved, &changed, None)
+            self.record_changes(tx, actor, &t, &saved, &changed, None)
                 .await?;
         } else {
-            self.sla_sync(&tx, Some(&t), &saved).await?;
+            self.sla_sync(tx, Some(&t), &saved).await?;
         }
         self.record(
-            &tx,
+            tx,
             Change {
                 tenant: actor.tenant.id,
                 who: &who,
@@ -1206,10 +1288,8 @@ impl App {
             },
         )
         .await?;
-        self.remember(&tx, actor, idem.as_ref(), "comment", c.id)
-            .await?;
-        let mut v = self.comment_views(&tx, vec![c]).await?;
-        self.commit(tx).await?;
+        self.remember(tx, actor, idem, "comment", c.id).await?;
+        let mut v = self.comment_views(tx, vec![c]).await?;
         v.pop()
             .map(|v| (v, true))
             .ok_or(AppError::NotFound("comment"))

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::runtime::Handle;
 
 use catalyst_app::{App, AppSettings, SystemClock};
 use catalyst_store::blob::BlobStore;
@@ -222,13 +223,13 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let lane = write_lane(app.store())?;
     let lane_handle = lane.as_ref().and_then(http::lane::WriteLane::handle);
-    // The background workers write too (jobs, timers, the search indexer's cursor).
-    let mut workers = match &lane_handle {
-        Some(h) => {
-            let _on_lane = h.enter();
-            crate::workers::spawn(app.clone())
-        }
-        None => crate::workers::spawn(app.clone()),
+    // On the lane: the group writer (SQLite), and the background workers, which write too
+    // (jobs, timers, the search indexer's cursor).
+    let mut workers = {
+        let _on_lane = lane_handle.as_ref().map(Handle::enter);
+        let mut w = crate::workers::spawn(app.clone());
+        w.extend(app.start_group_commit());
+        w
     };
     workers.push(crate::telemetry::spawn_metrics_upkeep(
         crate::telemetry::metrics_handle(),

@@ -33,9 +33,30 @@ pub fn spawn_metrics_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle
         loop {
             tick.tick().await;
             handle.run_upkeep();
+            record_heap();
         }
     })
 }
+
+/// The allocator's view of memory: what the program holds (`allocated`) against what the
+/// allocator keeps from the system (`resident`). A leak grows the first; fragmentation or
+/// caching only the second.
+#[cfg(not(target_env = "msvc"))]
+fn record_heap() {
+    use tikv_jemalloc_ctl::{epoch, stats};
+    if epoch::advance().is_err() {
+        return;
+    }
+    if let Ok(b) = stats::allocated::read() {
+        metrics::gauge!("process_heap_allocated_bytes").set(b as f64);
+    }
+    if let Ok(b) = stats::resident::read() {
+        metrics::gauge!("process_heap_resident_bytes").set(b as f64);
+    }
+}
+
+#[cfg(target_env = "msvc")]
+fn record_heap() {}
 
 /// The process-wide Prometheus recorder (installed on first use).
 pub fn metrics_handle() -> PrometheusHandle {

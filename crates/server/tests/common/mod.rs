@@ -34,6 +34,7 @@ pub struct TestApp {
     pub tokens: HashMap<String, String>,
     /// Writes run on it as in the server (SQLite only).
     _lane: Option<http::lane::WriteLane>,
+    _group_writer: Option<tokio::task::JoinHandle<()>>,
 }
 
 pub struct Answer {
@@ -110,6 +111,12 @@ impl TestApp {
             .with_blobs(blobs)
             .with_mail(mail);
         let lane = startup::write_lane(&db.store).unwrap();
+        // As in the server: on SQLite, writes are grouped by a writer on the lane.
+        let group_writer = lane.as_ref().and_then(|l| {
+            let h = l.handle()?;
+            let _on_lane = h.enter();
+            app.start_group_commit()
+        });
         let router = http::router(http::AppState {
             write_lane: lane.as_ref().and_then(http::lane::WriteLane::handle),
             ..startup::state(app.clone(), cfg)
@@ -123,6 +130,7 @@ impl TestApp {
             _files: files,
             tokens: HashMap::new(),
             _lane: lane,
+            _group_writer: group_writer,
         };
         t.seed().await;
         t
