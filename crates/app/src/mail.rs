@@ -1212,10 +1212,8 @@ impl App {
         else {
             return Ok(None);
         };
-        Ok(tickets::comments(db, tenant, t.id, true)
+        Ok(tickets::comment(db, tenant, t.id, cid, true)
             .await?
-            .into_iter()
-            .find(|c| c.id == cid)
             .map(|c| c.author_id))
     }
 
@@ -1280,13 +1278,18 @@ impl App {
         };
         let (author_name, message) = match self.comment_author(db, tenant.id, ev, t).await? {
             Some(author) => {
-                let cid = ev.payload.get("commentId").and_then(|v| v.as_str());
-                let body = tickets::comments(db, tenant.id, t.id, false)
-                    .await?
-                    .into_iter()
-                    .find(|c| Some(c.id.to_string().as_str()) == cid)
-                    .map(|c| c.body)
-                    .unwrap_or_default();
+                let cid = ev
+                    .payload
+                    .get("commentId")
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| s.parse::<Uuid>().ok());
+                let body = match cid {
+                    Some(cid) => tickets::comment(db, tenant.id, t.id, cid, false)
+                        .await?
+                        .map(|c| c.body)
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
                 (name_of(users::by_id(db, UserId(author)).await?), body)
             }
             None => (String::new(), String::new()),

@@ -45,6 +45,11 @@ use crate::{Actor, App, AppError, Result, SystemActor};
 pub const GAP_GRACE_SECS: i64 = 30;
 /// Events read per round.
 const EVENT_BATCH: u64 = 500;
+/// Comments of a ticket that search covers (the newest). Every change re-indexes the
+/// whole ticket, so a ticket with endless comments (a mail loop) must not cost more.
+pub const MAX_INDEXED_COMMENTS: usize = 500;
+/// Most events applied between two commits of the index.
+pub const COMMIT_EVERY: usize = 1_000;
 /// Rows read per page while reindexing.
 const REINDEX_PAGE: u64 = 500;
 /// Longest query.
@@ -67,6 +72,36 @@ fn cursor_payload(st: &IndexerState) -> Result<String> {
         above: st.above.iter().copied().collect(),
     })
     .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Moves the cursor over the applied ids up to `upto`, stopping at a missing one within its
+/// grace period (returned) and passing one whose grace period is over.
+fn advance_cursor(st: &mut IndexerState, upto: i64, now: DateTime<Utc>) -> Option<i64> {
+    let mut waiting_on = None;
+    let mut next = st.cursor + 1;
+    while next <= upto {
+        if st.above.contains(&next) {
+            if waiting_on.is_none() {
+                st.above.remove(&next);
+                st.gaps.remove(&next);
+                st.cursor = next;
+            }
+        } else {
+            let first = *st.gaps.entry(next).or_insert(now);
+            let expired = now - first >= Duration::seconds(GAP_GRACE_SECS);
+            if waiting_on.is_none() {
+                if expired {
+                    tracing::debug!(id = next, "outbox id never committed; moving on");
+                    st.gaps.remove(&next);
+                    st.cursor = next;
+                } else {
+                    waiting_on = Some(next);
+                }
+            }
+        }
+        next += 1;
+    }
+    waiting_on
 }
 
 /// What the cursor stored in the index commit looks like.
@@ -164,6 +199,8 @@ pub struct CatchUp {
     pub waiting_on: Option<i64>,
     /// Whether the whole index was rebuilt first.
     pub rebuilt: bool,
+    /// Commits of the index made (one per [`COMMIT_EVERY`] events, and one at the end).
+    pub commits: usize,
 }
 
 /// Documents of one tenant in the database and in the index.
@@ -245,7 +282,10 @@ fn normalise_query(q: &str) -> String {
     joined.chars().take(MAX_QUERY).collect()
 }
 
+/// A ticket's search document: its fields and its newest [`MAX_INDEXED_COMMENTS`]
+/// comments (`comments` oldest first).
 fn ticket_doc(t: &ticket::Model, comments: &[&ticket_comment::Model]) -> TicketDoc {
+    let comments = &comments[comments.len().saturating_sub(MAX_INDEXED_COMMENTS)..];
     TicketDoc {
         id: t.id,
         tenant: t.tenant_id,
@@ -355,9 +395,12 @@ impl App {
             rebuilt = true;
         }
         let now = self.clock.now();
-        let start_cursor = st.cursor;
         let mut applied = 0;
+        let mut since_commit = 0;
+        let mut commits = 0;
+        let mut uncommitted = rebuilt;
         let mut after = st.cursor;
+        let mut waiting_on;
         loop {
             let events = {
                 let tx = self.store.read(Scope::System).await?;
@@ -379,51 +422,40 @@ impl App {
                 }
                 st.above.insert(e.id);
                 applied += 1;
+                since_commit += 1;
+                uncommitted = true;
             }
-            if (n as u64) < EVENT_BATCH {
+            let start_cursor = st.cursor;
+            waiting_on = advance_cursor(&mut st, after, now);
+            uncommitted |= st.cursor != start_cursor;
+            let done = (n as u64) < EVENT_BATCH;
+            // Under a steady stream of writes this loop may not reach the head for a long
+            // time: commit every COMMIT_EVERY events, so that changes become searchable
+            // meanwhile and the writer's pending deletes (about a kilobyte each, kept
+            // until the commit) stay bounded.
+            if uncommitted && (done || since_commit >= COMMIT_EVERY) {
+                // A commit writes and syncs segment files: off the async worker threads,
+                // so requests keep being served meanwhile.
+                let payload = cursor_payload(&st)?;
+                let index = svc.index.clone();
+                tokio::task::spawn_blocking(move || index.commit_with_payload(&payload))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))??;
+                uncommitted = false;
+                since_commit = 0;
+                commits += 1;
+                metrics::gauge!("search_index_cursor").set(st.cursor as f64);
+            }
+            if done {
                 break;
             }
         }
-        // Move the cursor over applied ids; wait at a missing one within its grace period.
-        let mut waiting_on = None;
-        let mut next = st.cursor + 1;
-        while next <= after {
-            if st.above.contains(&next) {
-                if waiting_on.is_none() {
-                    st.above.remove(&next);
-                    st.gaps.remove(&next);
-                    st.cursor = next;
-                }
-            } else {
-                let first = *st.gaps.entry(next).or_insert(now);
-                let expired = now - first >= Duration::seconds(GAP_GRACE_SECS);
-                if waiting_on.is_none() {
-                    if expired {
-                        tracing::debug!(id = next, "outbox id never committed; moving on");
-                        st.gaps.remove(&next);
-                        st.cursor = next;
-                    } else {
-                        waiting_on = Some(next);
-                    }
-                }
-            }
-            next += 1;
-        }
-        if applied > 0 || st.cursor != start_cursor || rebuilt {
-            // A commit writes and syncs segment files: off the async worker threads, so
-            // requests keep being served meanwhile.
-            let payload = cursor_payload(&st)?;
-            let index = svc.index.clone();
-            tokio::task::spawn_blocking(move || index.commit_with_payload(&payload))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))??;
-        }
-        metrics::gauge!("search_index_cursor").set(st.cursor as f64);
         Ok(CatchUp {
             applied,
             cursor: st.cursor,
             waiting_on,
             rebuilt,
+            commits,
         })
     }
 
@@ -442,7 +474,9 @@ impl App {
                 let tx = self.store.read(Scope::Tenant(tenant)).await?;
                 match tickets::get(&tx, tenant, id).await? {
                     Some(t) => {
-                        let comments = repo::comments_of(&tx, tenant, &[id]).await?;
+                        let comments =
+                            repo::newest_comments(&tx, tenant, id, MAX_INDEXED_COMMENTS as u64)
+                                .await?;
                         let refs: Vec<&ticket_comment::Model> = comments.iter().collect();
                         svc.index.upsert_ticket(&ticket_doc(&t, &refs))?;
                     }

@@ -1192,10 +1192,8 @@ impl App {
         if let Some(i) = idem
             && let Some(id) = self.replay(tx, actor, i, "comment").await?
         {
-            let c = repo::comments(tx, actor.tenant.id, ticket_id, is_agent)
+            let c = repo::comment(tx, actor.tenant.id, ticket_id, id, is_agent)
                 .await?
-                .into_iter()
-                .find(|c| c.id == id)
                 .ok_or(AppError::NotFound("comment"))?;
             let mut v = self.comment_views(tx, vec![c]).await?;
             return v

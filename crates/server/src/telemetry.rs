@@ -41,7 +41,7 @@ pub fn spawn_metrics_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle
 /// The allocator's view of memory: what the program holds (`allocated`) against what the
 /// allocator keeps from the system (`resident`). A leak grows the first; fragmentation or
 /// caching only the second.
-#[cfg(not(target_env = "msvc"))]
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 fn record_heap() {
     use tikv_jemalloc_ctl::{epoch, stats};
     if epoch::advance().is_err() {
@@ -55,7 +55,7 @@ fn record_heap() {
     }
 }
 
-#[cfg(target_env = "msvc")]
+#[cfg(not(all(feature = "jemalloc", not(target_env = "msvc"))))]
 fn record_heap() {}
 
 /// The process-wide Prometheus recorder (installed on first use).

@@ -43,15 +43,40 @@ fn worker_name() -> String {
 /// quiet spell still runs at once.
 const JOBS_BATCH_WINDOW: Duration = Duration::from_millis(50);
 
+/// How often a busy job runner refreshes the queue gauges (an idle one does after each
+/// round).
+const QUEUE_GAUGES_EVERY: Duration = Duration::from_secs(5);
+
+/// Sets the queue gauges (`jobs_pending`, `jobs_running`, `jobs_dead`, `jobs_lag_seconds`).
+async fn record_queue(app: &App) {
+    if let Ok(s) = app.job_stats().await {
+        metrics::gauge!("jobs_pending").set(s.pending as f64);
+        metrics::gauge!("jobs_running").set(s.running as f64);
+        metrics::gauge!("jobs_dead").set(s.dead as f64);
+        let lag = s
+            .oldest_due
+            .map(|t| (app.clock().now() - t).num_milliseconds().max(0) as f64 / 1000.0)
+            .unwrap_or(0.0);
+        metrics::gauge!("jobs_lag_seconds").set(lag);
+    }
+}
+
 /// The job runner: runs due jobs, then sleeps until the next is due or it is woken.
 pub async fn run_jobs(app: App, reports: Option<RunReports>) {
     let name = worker_name();
     let signal = app.jobs_signal();
     let mut listener = pg_listener(&app).await;
+    let mut last_gauges = tokio::time::Instant::now();
     loop {
         let round = tokio::time::Instant::now();
         match app.run_due_jobs(&name, BATCH).await {
             Ok(r) if r.total() > 0 => {
+                // A backlog keeps the runner in this branch: the queue gauges must not
+                // wait for it to drain.
+                if round >= last_gauges + QUEUE_GAUGES_EVERY {
+                    record_queue(&app).await;
+                    last_gauges = round;
+                }
                 if let Some(tx) = &reports {
                     // A gone receiver only means nobody listens any more.
                     let _ = tx.send(r);
@@ -68,16 +93,8 @@ pub async fn run_jobs(app: App, reports: Option<RunReports>) {
                 continue;
             }
         }
-        if let Ok(s) = app.job_stats().await {
-            metrics::gauge!("jobs_pending").set(s.pending as f64);
-            metrics::gauge!("jobs_running").set(s.running as f64);
-            metrics::gauge!("jobs_dead").set(s.dead as f64);
-            let lag = s
-                .oldest_due
-                .map(|t| (app.clock().now() - t).num_milliseconds().max(0) as f64 / 1000.0)
-                .unwrap_or(0.0);
-            metrics::gauge!("jobs_lag_seconds").set(lag);
-        }
+        record_queue(&app).await;
+        last_gauges = tokio::time::Instant::now();
         let wait = match app.next_job_due().await {
             Ok(Some(at)) => (at - app.clock().now())
                 .to_std()

@@ -8,11 +8,11 @@
 mod common;
 
 use axum::http::StatusCode;
-use catalyst_app::search::{GAP_GRACE_SECS, SearchService};
+use catalyst_app::search::{COMMIT_EVERY, GAP_GRACE_SECS, MAX_INDEXED_COMMENTS, SearchService};
 use catalyst_app::{Clock, SystemActor};
 use catalyst_domain::TenantId;
 use catalyst_store::Scope;
-use catalyst_store::entity::event;
+use catalyst_store::entity::{event, ticket_comment};
 use catalyst_store::sea_orm::{ActiveModelTrait, Set};
 use common::TestApp;
 use serde_json::{Value, json};
@@ -670,6 +670,130 @@ async fn the_cursor_waits_at_an_outbox_gap_and_never_skips_a_late_commit() {
     t.clock.advance(chrono::Duration::seconds(1));
     let r = t.app.search_catch_up().await.unwrap();
     assert_eq!((r.applied, r.cursor, r.waiting_on), (0, c + 4, None));
+}
+
+#[tokio::test]
+async fn a_long_catch_up_commits_on_the_way_not_only_at_the_end() {
+    let t = TestApp::new().await;
+    let agent = t.token("agent@acme.test", "acme").to_string();
+    let v = t
+        .api(
+            "POST",
+            "/v1/tickets",
+            &agent,
+            Some(json!({"subject": "Printer jam"})),
+            &[],
+        )
+        .await
+        .json();
+    let ticket = v["id"].as_str().unwrap().to_string();
+    let tenant: uuid::Uuid = t.api("GET", "/v1/me", &agent, None, &[]).await.json()["tenant"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let c = t.app.search_catch_up().await.unwrap().cursor;
+
+    // A backlog as a steady stream of writes leaves it: more events than one commit takes.
+    let n = COMMIT_EVERY + 500;
+    let tx =
+        t.db.store
+            .write(Scope::Tenant(TenantId(tenant)))
+            .await
+            .unwrap();
+    for i in 1..=n as i64 {
+        event::ActiveModel {
+            id: Set(c + i),
+            tenant_id: Set(tenant),
+            event_type: Set("ticket.updated".into()),
+            aggregate_type: Set("ticket".into()),
+            aggregate_id: Set(ticket.clone()),
+            payload: Set(json!({})),
+            created_at: Set(t.clock.now()),
+        }
+        .insert(&tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let r = t.app.search_catch_up().await.unwrap();
+    assert_eq!((r.applied, r.cursor, r.waiting_on), (n, c + n as i64, None));
+    assert_eq!(
+        r.commits, 2,
+        "one commit after {COMMIT_EVERY} events, one at the end"
+    );
+    let r = t.app.search_catch_up().await.unwrap();
+    assert_eq!((r.applied, r.commits), (0, 0), "nothing new: no commit");
+}
+
+#[tokio::test]
+async fn a_ticket_with_endless_comments_is_indexed_with_its_newest() {
+    let t = TestApp::new().await;
+    let agent = t.token("agent@acme.test", "acme").to_string();
+    let v = t
+        .api(
+            "POST",
+            "/v1/tickets",
+            &agent,
+            Some(json!({"subject": "Mail loop"})),
+            &[],
+        )
+        .await
+        .json();
+    let ticket: uuid::Uuid = v["id"].as_str().unwrap().parse().unwrap();
+    let me = t.api("GET", "/v1/me", &agent, None, &[]).await.json();
+    let tenant: uuid::Uuid = me["tenant"]["id"].as_str().unwrap().parse().unwrap();
+    let author: uuid::Uuid = me["user"]["id"].as_str().unwrap().parse().unwrap();
+    // The oldest comment says "zanzibar"; after it come as many as search covers.
+    let tx =
+        t.db.store
+            .write(Scope::Tenant(TenantId(tenant)))
+            .await
+            .unwrap();
+    for i in 0..=MAX_INDEXED_COMMENTS {
+        let body = if i == 0 {
+            "zanzibar".to_string()
+        } else {
+            format!("auto-reply {i}")
+        };
+        ticket_comment::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            tenant_id: Set(tenant),
+            ticket_id: Set(ticket),
+            author_id: Set(author),
+            is_private: Set(false),
+            body_html: Set(body.clone()),
+            body: Set(body),
+            created_at: Set(t.clock.now()
+                - chrono::Duration::milliseconds((MAX_INDEXED_COMMENTS + 1 - i) as i64)),
+        }
+        .insert(&tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    // A last comment through the API: its event re-indexes the ticket.
+    let r = t
+        .api(
+            "POST",
+            &format!("/v1/tickets/{ticket}/comments"),
+            &agent,
+            Some(json!({"body": "Mongoose sighted", "isPrivate": false})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    t.app.search_catch_up().await.unwrap();
+
+    assert_eq!(
+        titles(&search(&t, &agent, "mongoose").await),
+        vec!["Mail loop"]
+    );
+    assert!(
+        titles(&search(&t, &agent, "zanzibar").await).is_empty(),
+        "only the newest {MAX_INDEXED_COMMENTS} comments are indexed"
+    );
 }
 
 #[tokio::test]

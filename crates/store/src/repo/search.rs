@@ -138,6 +138,25 @@ pub async fn ticket_count(db: &impl ConnectionTrait, tenant: TenantId) -> Result
         .await?)
 }
 
+/// The newest `limit` comments of a ticket, oldest first.
+pub async fn newest_comments(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    ticket: Uuid,
+    limit: u64,
+) -> Result<Vec<ticket_comment::Model>> {
+    let mut rows = ticket_comment::Entity::find()
+        .filter(ticket_comment::Column::TenantId.eq(tenant.0))
+        .filter(ticket_comment::Column::TicketId.eq(ticket))
+        .order_by_desc(ticket_comment::Column::CreatedAt)
+        .order_by_desc(ticket_comment::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.reverse();
+    Ok(rows)
+}
+
 /// Comments of the given tickets, oldest first.
 pub async fn comments_of(
     db: &impl ConnectionTrait,

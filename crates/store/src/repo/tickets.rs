@@ -411,6 +411,23 @@ pub async fn comments(
         .await?)
 }
 
+/// One comment of a ticket (`None` also for an internal note unless `include_private`).
+pub async fn comment(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    ticket: Uuid,
+    id: Uuid,
+    include_private: bool,
+) -> Result<Option<ticket_comment::Model>> {
+    let mut q = ticket_comment::Entity::find_by_id(id)
+        .filter(ticket_comment::Column::TenantId.eq(tenant.0))
+        .filter(ticket_comment::Column::TicketId.eq(ticket));
+    if !include_private {
+        q = q.filter(ticket_comment::Column::IsPrivate.eq(false));
+    }
+    Ok(q.one(db).await?)
+}
+
 pub async fn insert_attachment(
     db: &impl ConnectionTrait,
     a: ticket_attachment::Model,
