@@ -12,6 +12,7 @@
 //! attachments stored under the same rules as uploads. What is not accepted is kept in
 //! the quarantine with its reason.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use base64::Engine;
@@ -933,7 +934,7 @@ impl App {
         let tenant = TenantId(ev.tenant_id);
         let prepared = {
             let tx = self.store.read(Scope::Tenant(tenant)).await?;
-            self.prepare_emails(&tx, ev).await?
+            self.prepare_emails(&tx, ev, None).await?
         };
         if prepared.is_empty() {
             return Ok(0);
@@ -947,10 +948,12 @@ impl App {
     /// Reads and renders the emails a ticket event calls for, without writing: callers
     /// run it in a read transaction, so the single writer is not held while templates
     /// render and messages are built. [`App::queue_emails`] then records them.
+    /// `ticket`: the event's ticket when the caller has read it already.
     pub(crate) async fn prepare_emails(
         &self,
         tx: &impl ConnectionTrait,
         ev: &event::Model,
+        ticket: Option<&ticket::Model>,
     ) -> Result<Vec<PreparedMail>> {
         if ev.aggregate_type != "ticket" {
             return Ok(Vec::new());
@@ -963,10 +966,19 @@ impl App {
         if !settings.outbound_enabled {
             return Ok(Vec::new());
         }
-        let Some(t) = tickets::get(tx, tenant, ticket_id).await? else {
-            return Ok(Vec::new());
+        let read;
+        let t = match ticket.filter(|t| t.id == ticket_id) {
+            Some(t) => t,
+            None => match tickets::get(tx, tenant, ticket_id).await? {
+                Some(t) => {
+                    read = t;
+                    &read
+                }
+                None => return Ok(Vec::new()),
+            },
         };
-        let Some(recipients) = self.recipients(tx, tenant, ev, &t).await? else {
+        let mut l = Lookups::new(tx, tenant, ev, t);
+        let Some(recipients) = self.recipients(&mut l, ev, t).await? else {
             return Ok(Vec::new());
         };
         let tenant_ref = {
@@ -976,11 +988,14 @@ impl App {
         };
         let overrides =
             template_override(repo::template(tx, tenant, recipients.kind.as_str()).await?);
-        let mut ctx = self.notification_context(tx, &tenant_ref, ev, &t).await?;
-        let thread: Vec<String> = repo::thread(tx, tenant, t.id)
+        let mut ctx = self
+            .notification_context(&mut l, &tenant_ref, ev, t)
+            .await?;
+        let thread: Vec<String> = l
+            .thread()
             .await?
-            .into_iter()
-            .map(|m| m.message_id)
+            .iter()
+            .map(|m| m.message_id.clone())
             .collect();
         let from = Mailbox {
             address: settings
@@ -1112,19 +1127,19 @@ impl App {
         Ok(queued)
     }
 
-    async fn recipients(
+    async fn recipients<C: ConnectionTrait>(
         &self,
-        db: &impl ConnectionTrait,
-        tenant: TenantId,
+        l: &mut Lookups<'_, C>,
         ev: &event::Model,
         t: &ticket::Model,
     ) -> Result<Option<Recipients>> {
+        let (db, tenant) = (l.db, l.tenant);
         let person = |u: catalyst_store::entity::user::Model| (u.email, u.name);
-        let requester = users::by_id(db, UserId(t.requester_id)).await?.map(person);
+        let requester = l.user(t.requester_id).await?.map(person);
         let kind = match ev.event_type.as_str() {
             "ticket.created" => {
                 // No acknowledgement to automatic or bulk mail (RFC 3834).
-                let auto = repo::thread(db, tenant, t.id).await?.into_iter().any(|m| {
+                let auto = l.thread().await?.iter().any(|m| {
                     m.direction == repo::IN && m.class.as_deref().is_some_and(|c| c != "human")
                 });
                 if auto {
@@ -1141,7 +1156,7 @@ impl App {
                 if ev.payload.get("isPrivate").and_then(|v| v.as_bool()) != Some(false) {
                     return Ok(None);
                 }
-                let author = self.comment_author(db, tenant, ev, t).await?;
+                let author = l.comment().await?.map(|c| c.author_id);
                 let author_is_agent = match author {
                     Some(a) => self.is_agent(db, tenant, a).await?,
                     None => false,
@@ -1161,8 +1176,8 @@ impl App {
             "ticket.sla_breached" => TemplateKind::SlaBreached,
             _ => return Ok(None),
         };
-        let author_email = match self.comment_author(db, tenant, ev, t).await? {
-            Some(a) => users::by_id(db, UserId(a)).await?.map(|u| u.email),
+        let author_email = match l.comment().await?.map(|c| c.author_id) {
+            Some(a) => l.user(a).await?.map(|u| u.email),
             None => None,
         };
         let not_author = |e: &String| author_email.as_deref() != Some(e.as_str());
@@ -1195,26 +1210,6 @@ impl App {
                 }
             }
         }))
-    }
-
-    async fn comment_author(
-        &self,
-        db: &impl ConnectionTrait,
-        tenant: TenantId,
-        ev: &event::Model,
-        t: &ticket::Model,
-    ) -> Result<Option<Uuid>> {
-        let Some(cid) = ev
-            .payload
-            .get("commentId")
-            .and_then(|v| v.as_str())
-            .and_then(|s| s.parse::<Uuid>().ok())
-        else {
-            return Ok(None);
-        };
-        Ok(tickets::comment(db, tenant, t.id, cid, true)
-            .await?
-            .map(|c| c.author_id))
     }
 
     async fn is_agent(
@@ -1262,36 +1257,27 @@ impl App {
             .collect())
     }
 
-    async fn notification_context(
+    async fn notification_context<C: ConnectionTrait>(
         &self,
-        db: &impl ConnectionTrait,
+        l: &mut Lookups<'_, C>,
         tenant: &TenantRef,
         ev: &event::Model,
         t: &ticket::Model,
     ) -> Result<NotificationContext> {
         let name_of =
             |u: Option<catalyst_store::entity::user::Model>| u.map(|u| u.name).unwrap_or_default();
-        let requester_name = name_of(users::by_id(db, UserId(t.requester_id)).await?);
+        let requester_name = name_of(l.user(t.requester_id).await?);
         let assignee_name = match t.assignee_id {
-            Some(a) => name_of(users::by_id(db, UserId(a)).await?),
+            Some(a) => name_of(l.user(a).await?),
             None => String::new(),
         };
-        let (author_name, message) = match self.comment_author(db, tenant.id, ev, t).await? {
-            Some(author) => {
-                let cid = ev
-                    .payload
-                    .get("commentId")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse::<Uuid>().ok());
-                let body = match cid {
-                    Some(cid) => tickets::comment(db, tenant.id, t.id, cid, false)
-                        .await?
-                        .map(|c| c.body)
-                        .unwrap_or_default(),
-                    None => String::new(),
-                };
-                (name_of(users::by_id(db, UserId(author)).await?), body)
-            }
+        let comment = l
+            .comment()
+            .await?
+            .map(|c| (c.author_id, (!c.is_private).then(|| c.body.clone())));
+        let (author_name, message) = match comment {
+            // An internal note's text never goes out by email.
+            Some((author, body)) => (name_of(l.user(author).await?), body.unwrap_or_default()),
             None => (String::new(), String::new()),
         };
         let base = self.mail.web_base_url.trim_end_matches('/');
@@ -2092,6 +2078,64 @@ impl App {
 enum PollError {
     Auth(String),
     Other(String),
+}
+
+/// What preparing one event's emails reads, each read at most once.
+struct Lookups<'a, C: ConnectionTrait> {
+    db: &'a C,
+    tenant: TenantId,
+    ticket: Uuid,
+    /// The comment the event is about (from its `commentId`), internal or not.
+    comment_id: Option<Uuid>,
+    users: HashMap<Uuid, Option<catalyst_store::entity::user::Model>>,
+    comment: Option<Option<catalyst_store::entity::ticket_comment::Model>>,
+    thread: Option<Vec<catalyst_store::entity::mail_message::Model>>,
+}
+
+impl<'a, C: ConnectionTrait> Lookups<'a, C> {
+    fn new(db: &'a C, tenant: TenantId, ev: &event::Model, t: &ticket::Model) -> Self {
+        Lookups {
+            db,
+            tenant,
+            ticket: t.id,
+            comment_id: ev
+                .payload
+                .get("commentId")
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<Uuid>().ok()),
+            users: HashMap::new(),
+            comment: None,
+            thread: None,
+        }
+    }
+
+    async fn user(&mut self, id: Uuid) -> Result<Option<catalyst_store::entity::user::Model>> {
+        if let Some(u) = self.users.get(&id) {
+            return Ok(u.clone());
+        }
+        let u = users::by_id(self.db, UserId(id)).await?;
+        self.users.insert(id, u.clone());
+        Ok(u)
+    }
+
+    async fn comment(&mut self) -> Result<Option<&catalyst_store::entity::ticket_comment::Model>> {
+        if self.comment.is_none() {
+            let c = match self.comment_id {
+                Some(id) => tickets::comment(self.db, self.tenant, self.ticket, id, true).await?,
+                None => None,
+            };
+            self.comment = Some(c);
+        }
+        Ok(self.comment.as_ref().and_then(Option::as_ref))
+    }
+
+    /// The ticket's email thread (Message-IDs in and out).
+    async fn thread(&mut self) -> Result<&[catalyst_store::entity::mail_message::Model]> {
+        if self.thread.is_none() {
+            self.thread = Some(repo::thread(self.db, self.tenant, self.ticket).await?);
+        }
+        Ok(self.thread.as_deref().unwrap_or_default())
+    }
 }
 
 #[cfg(test)]

@@ -289,7 +289,7 @@ impl App {
             }
             _ => {}
         }
-        let mails = self.prepare_emails(&tx, &e).await?;
+        let mails = self.prepare_emails(&tx, &e, Some(&t)).await?;
         if notice.is_none() && mails.is_empty() {
             return Ok(None);
         }
