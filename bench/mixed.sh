@@ -84,6 +84,12 @@ mix() {
   wait "${pids[@]}"
   stats "$dir/list.json" "$dir/create.json" "$dir/search.json" "$dir/comment.json"
   echo "  server CPU $(echo "($(cpu_ticks) - $c0) / $(getconf CLK_TCK) / ($(date +%s.%N) - $t0)" | bc -l | cut -c1-4) cores, RSS $(rss_mb), $(heap_mb)"
+  echo "  background: $(backlog)"
+}
+
+# How far background work is behind: the job queue and the search index's last commit.
+backlog() {
+  curl -fs "$BASE/metrics" | awk '/^jobs_pending / {p = $2} /^jobs_lag_seconds / {l = $2} /^search_index_cursor / {c = $2} END {printf "jobs pending %d (oldest due waited %.1f s), search index committed up to event %d\n", p, l, c}'
 }
 
 # The allocator's own figures (from /metrics): live heap against what it keeps resident.
