@@ -411,6 +411,7 @@ impl App {
             // events of one aggregate need one read and one upsert. Not across batches —
             // a later batch may hold a change committed after this read.
             let mut refreshed: HashSet<(&str, &str)> = HashSet::new();
+            let mut tickets: BTreeMap<TenantId, Vec<Uuid>> = BTreeMap::new();
             let n = events.len();
             for e in &events {
                 after = e.id;
@@ -418,12 +419,21 @@ impl App {
                     continue;
                 }
                 if refreshed.insert((&e.aggregate_type, &e.aggregate_id)) {
-                    self.apply_event(&svc, e).await?;
+                    match (e.aggregate_type.as_str(), e.aggregate_id.parse::<Uuid>()) {
+                        // Tickets are read together below, per tenant.
+                        ("ticket", Ok(id)) => {
+                            tickets.entry(TenantId(e.tenant_id)).or_default().push(id)
+                        }
+                        _ => self.apply_event(&svc, e).await?,
+                    }
                 }
                 st.above.insert(e.id);
                 applied += 1;
                 since_commit += 1;
                 uncommitted = true;
+            }
+            for (tenant, ids) in tickets {
+                self.refresh_tickets(&svc, tenant, &ids).await?;
             }
             let start_cursor = st.cursor;
             waiting_on = advance_cursor(&mut st, after, now);
@@ -470,19 +480,7 @@ impl App {
         };
         let tenant = TenantId(e.tenant_id);
         match e.aggregate_type.as_str() {
-            "ticket" => {
-                let tx = self.store.read(Scope::Tenant(tenant)).await?;
-                match tickets::get(&tx, tenant, id).await? {
-                    Some(t) => {
-                        let comments =
-                            repo::newest_comments(&tx, tenant, id, MAX_INDEXED_COMMENTS as u64)
-                                .await?;
-                        let refs: Vec<&ticket_comment::Model> = comments.iter().collect();
-                        svc.index.upsert_ticket(&ticket_doc(&t, &refs))?;
-                    }
-                    None => svc.index.delete(id)?,
-                }
-            }
+            "ticket" => self.refresh_tickets(svc, tenant, &[id]).await?,
             "kb_article" => {
                 let tx = self.store.read(Scope::Tenant(tenant)).await?;
                 match kb::get(&tx, tenant, id).await? {
@@ -491,6 +489,50 @@ impl App {
                 }
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Re-reads tickets of one tenant and puts them in the index (or takes them out, if
+    /// gone) in a few queries: the tickets, their comment counts, the comments of those
+    /// with few, and the newest [`MAX_INDEXED_COMMENTS`] of each one with more.
+    async fn refresh_tickets(
+        &self,
+        svc: &SearchService,
+        tenant: TenantId,
+        ids: &[Uuid],
+    ) -> Result<()> {
+        let tx = self.store.read(Scope::Tenant(tenant)).await?;
+        let found = tickets::get_many(&tx, tenant, ids).await?;
+        let many: HashSet<Uuid> = repo::comment_counts(&tx, tenant, ids)
+            .await?
+            .into_iter()
+            .filter(|(_, n)| *n > MAX_INDEXED_COMMENTS as i64)
+            .map(|(id, _)| id)
+            .collect();
+        let few: Vec<Uuid> = found
+            .iter()
+            .map(|t| t.id)
+            .filter(|id| !many.contains(id))
+            .collect();
+        let mut comments = repo::comments_of(&tx, tenant, &few).await?;
+        for id in &many {
+            comments.extend(
+                repo::newest_comments(&tx, tenant, *id, MAX_INDEXED_COMMENTS as u64).await?,
+            );
+        }
+        let mut by_ticket: BTreeMap<Uuid, Vec<&ticket_comment::Model>> = BTreeMap::new();
+        for c in &comments {
+            by_ticket.entry(c.ticket_id).or_default().push(c);
+        }
+        for t in &found {
+            let cs = by_ticket.get(&t.id).map(Vec::as_slice).unwrap_or_default();
+            svc.index.upsert_ticket(&ticket_doc(t, cs))?;
+        }
+        for id in ids {
+            if !found.iter().any(|t| t.id == *id) {
+                svc.index.delete(*id)?;
+            }
         }
         Ok(())
     }

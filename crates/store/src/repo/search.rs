@@ -138,6 +138,27 @@ pub async fn ticket_count(db: &impl ConnectionTrait, tenant: TenantId) -> Result
         .await?)
 }
 
+/// How many comments each of the given tickets has (tickets without any are left out).
+pub async fn comment_counts(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    tickets: &[Uuid],
+) -> Result<Vec<(Uuid, i64)>> {
+    if tickets.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ticket_comment::Entity::find()
+        .select_only()
+        .column(ticket_comment::Column::TicketId)
+        .column_as(Expr::col(ticket_comment::Column::Id).count(), "n")
+        .filter(ticket_comment::Column::TenantId.eq(tenant.0))
+        .filter(ticket_comment::Column::TicketId.is_in(tickets.to_vec()))
+        .group_by(ticket_comment::Column::TicketId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// The newest `limit` comments of a ticket, oldest first.
 pub async fn newest_comments(
     db: &impl ConnectionTrait,
