@@ -585,18 +585,12 @@ impl App {
             }
             let mut after = None;
             loop {
-                let tx = self.store.read(Scope::Tenant(tenant)).await?;
-                let page = repo::tickets_page(&tx, tenant, after, REINDEX_PAGE).await?;
+                let page = {
+                    let tx = self.store.read(Scope::Tenant(tenant)).await?;
+                    repo::tickets_page(&tx, tenant, after, REINDEX_PAGE).await?
+                };
                 let ids: Vec<Uuid> = page.iter().map(|t| t.id).collect();
-                let comments = repo::comments_of(&tx, tenant, &ids).await?;
-                let mut by_ticket: BTreeMap<Uuid, Vec<&ticket_comment::Model>> = BTreeMap::new();
-                for c in &comments {
-                    by_ticket.entry(c.ticket_id).or_default().push(c);
-                }
-                for tk in &page {
-                    let cs = by_ticket.get(&tk.id).map(Vec::as_slice).unwrap_or_default();
-                    svc.index.upsert_ticket(&ticket_doc(tk, cs))?;
-                }
+                self.refresh_tickets(svc, tenant, &ids).await?;
                 done += page.len() as u64;
                 progress(done, total);
                 after = page.last().map(|t| t.id);

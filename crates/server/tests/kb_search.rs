@@ -623,26 +623,28 @@ async fn late_event(t: &TestApp, id: i64, ticket: &str, tenant: uuid::Uuid) {
     tx.commit().await.unwrap();
 }
 
-#[tokio::test]
-async fn the_cursor_waits_at_an_outbox_gap_and_never_skips_a_late_commit() {
-    let t = TestApp::new().await;
+/// An agent's new ticket (its id) and the agent's tenant.
+async fn ticket_and_tenant(t: &TestApp, subject: &str) -> (String, uuid::Uuid) {
     let agent = t.token("agent@acme.test", "acme").to_string();
     let v = t
         .api(
             "POST",
             "/v1/tickets",
             &agent,
-            Some(json!({"subject": "Keyboard"})),
+            Some(json!({"subject": subject})),
             &[],
         )
         .await
         .json();
-    let ticket = v["id"].as_str().unwrap().to_string();
-    let tenant: uuid::Uuid = t.api("GET", "/v1/me", &agent, None, &[]).await.json()["tenant"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let me = t.api("GET", "/v1/me", &agent, None, &[]).await.json();
+    let tenant = me["tenant"]["id"].as_str().unwrap().parse().unwrap();
+    (v["id"].as_str().unwrap().to_string(), tenant)
+}
+
+#[tokio::test]
+async fn the_cursor_waits_at_an_outbox_gap_and_never_skips_a_late_commit() {
+    let t = TestApp::new().await;
+    let (ticket, tenant) = ticket_and_tenant(&t, "Keyboard").await;
     let start = t.app.search_catch_up().await.unwrap();
     assert_eq!(start.waiting_on, None);
     let c = start.cursor;
@@ -675,23 +677,7 @@ async fn the_cursor_waits_at_an_outbox_gap_and_never_skips_a_late_commit() {
 #[tokio::test]
 async fn a_long_catch_up_commits_on_the_way_not_only_at_the_end() {
     let t = TestApp::new().await;
-    let agent = t.token("agent@acme.test", "acme").to_string();
-    let v = t
-        .api(
-            "POST",
-            "/v1/tickets",
-            &agent,
-            Some(json!({"subject": "Printer jam"})),
-            &[],
-        )
-        .await
-        .json();
-    let ticket = v["id"].as_str().unwrap().to_string();
-    let tenant: uuid::Uuid = t.api("GET", "/v1/me", &agent, None, &[]).await.json()["tenant"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (ticket, tenant) = ticket_and_tenant(&t, "Printer jam").await;
     let c = t.app.search_catch_up().await.unwrap().cursor;
 
     // A backlog as a steady stream of writes leaves it: more events than one commit takes.
