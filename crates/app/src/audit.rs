@@ -1,5 +1,8 @@
 //! Writing and verifying the audit log.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use catalyst_domain::audit::{BrokenLink, ChainHead, canonical_json, verify_chain};
 use catalyst_domain::{TenantId, UserId};
 use catalyst_store::Scope;
@@ -36,6 +39,30 @@ impl From<&SystemActor> for Who {
     }
 }
 
+/// The head of each tenant's audit chain as this process last wrote it, so that the next
+/// entry is usually written without reading the head first (a stale guess is detected
+/// by the insert and costs a read; see `audit_repo::append`).
+#[derive(Default)]
+pub(crate) struct AuditHeads(Mutex<HashMap<TenantId, audit_repo::Head>>);
+
+/// Tenants whose head is remembered before the memo starts over.
+const HEADS_KEPT: usize = 10_000;
+
+impl AuditHeads {
+    fn get(&self, tenant: TenantId) -> Option<audit_repo::Head> {
+        self.0.lock().ok()?.get(&tenant).cloned()
+    }
+
+    fn set(&self, tenant: TenantId, head: audit_repo::Head) {
+        if let Ok(mut heads) = self.0.lock() {
+            if heads.len() >= HEADS_KEPT {
+                heads.clear();
+            }
+            heads.insert(tenant, head);
+        }
+    }
+}
+
 /// A change to record: the audit entry and the domain event, written together.
 pub(crate) struct Change<'a> {
     pub tenant: TenantId,
@@ -51,7 +78,8 @@ impl App {
     /// Appends the audit entry and the outbox event of a change, inside its transaction.
     pub(crate) async fn record(&self, db: &impl ConnectionTrait, c: Change<'_>) -> Result<()> {
         let now = self.clock.now();
-        audit_repo::append(
+        let known = self.audit_heads.get(c.tenant);
+        let head = audit_repo::append(
             db,
             audit_repo::NewAudit {
                 tenant: c.tenant,
@@ -65,8 +93,12 @@ impl App {
                 request_id: c.who.request_id.clone(),
                 at: now,
             },
+            known.as_ref(),
         )
         .await?;
+        // Kept even if this transaction is rolled back: the next append then finds the
+        // guess wrong and reads the head.
+        self.audit_heads.set(c.tenant, head);
         let e = events::append(
             db,
             events::NewEvent {

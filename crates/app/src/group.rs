@@ -111,6 +111,8 @@ impl App {
         }
         let (tx, rx) = mpsc::channel(QUEUE);
         self.group.queue.set(tx).ok()?;
+        // This process is now the only writer: what it last wrote can be remembered.
+        self.policy_memo.switch_on();
         Some(tokio::spawn(group_writer(self.clone(), rx)))
     }
 

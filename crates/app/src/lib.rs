@@ -75,6 +75,8 @@ pub struct App {
     pub(crate) mail: Arc<mail::MailConfig>,
     pub(crate) sealer: Arc<secrets::Sealer>,
     pub(crate) group: Arc<group::GroupWriter>,
+    pub(crate) audit_heads: Arc<audit::AuditHeads>,
+    pub(crate) policy_memo: Arc<sla::PolicyMemo>,
 }
 
 impl App {
@@ -98,6 +100,8 @@ impl App {
             mail: Arc::new(mail::MailConfig::default()),
             sealer: Arc::new(secrets::Sealer::ephemeral()),
             group: Arc::default(),
+            audit_heads: Arc::default(),
+            policy_memo: Arc::default(),
         }
     }
 

@@ -7,6 +7,10 @@
 //! for lists and reschedules the ticket's one timer job (due soon or breach). The timer
 //! job refolds at its time, raises the flags once, audits, notifies and escalates.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -257,6 +261,62 @@ fn metric_key(m: Metric) -> &'static str {
     }
 }
 
+/// How long remembered SLA policies are trusted without reading them again.
+const POLICY_MEMO_SECS: i64 = 30;
+
+/// The SLA policies of each tenant, remembered where this process is the database's only
+/// writer (SQLite, with the group writer running), so that creating a ticket or adding a
+/// comment does not read them inside the single writer's transaction every time.
+///
+/// A policy or calendar change forgets its tenant's entry just before it commits: it then
+/// holds the only writer, so no write can remember the old policies in between. Entries
+/// also expire after [`POLICY_MEMO_SECS`], for changes made by another process.
+#[derive(Default)]
+pub(crate) struct PolicyMemo {
+    on: AtomicBool,
+    kept: Mutex<HashMap<TenantId, (DateTime<Utc>, Policies)>>,
+}
+
+type Policies = Arc<Vec<sla_policy::Model>>;
+
+impl PolicyMemo {
+    pub(crate) fn switch_on(&self) {
+        self.on.store(true, Ordering::Relaxed);
+    }
+
+    fn get(&self, tenant: TenantId, now: DateTime<Utc>) -> Option<Policies> {
+        if !self.on.load(Ordering::Relaxed) {
+            return None;
+        }
+        let kept = self.kept.lock().ok()?;
+        let (at, policies) = kept.get(&tenant)?;
+        let age = now.signed_duration_since(*at);
+        (age >= Duration::zero() && age < Duration::seconds(POLICY_MEMO_SECS))
+            .then(|| policies.clone())
+    }
+
+    fn put(&self, tenant: TenantId, now: DateTime<Utc>, policies: Policies) {
+        if !self.on.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Ok(mut kept) = self.kept.lock() {
+            // Bounded: expired entries go when the memo grows large.
+            if kept.len() >= 10_000 {
+                kept.retain(|_, (at, _)| {
+                    now.signed_duration_since(*at) < Duration::seconds(POLICY_MEMO_SECS)
+                });
+            }
+            kept.insert(tenant, (now, policies));
+        }
+    }
+
+    fn forget(&self, tenant: TenantId) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.remove(&tenant);
+        }
+    }
+}
+
 impl App {
     async fn calendar_for(
         &self,
@@ -295,7 +355,14 @@ impl App {
     ) -> Result<()> {
         let tenant = TenantId(after.tenant_id);
         let now = self.clock.now();
-        let policies = repo::policies(db, tenant).await?;
+        let policies = match self.policy_memo.get(tenant, now) {
+            Some(p) => p,
+            None => {
+                let p = Arc::new(repo::policies(db, tenant).await?);
+                self.policy_memo.put(tenant, now, p.clone());
+                p
+            }
+        };
         let policy = matching(&policies, after);
         let clock = match before {
             Some(_) => repo::clock(db, tenant, after.id).await?,
@@ -789,6 +856,7 @@ impl App {
             self.refold_open_clocks(&tx, tenant, Some(saved.id)).await?;
         }
         let v = calendar_view(&saved)?;
+        self.policy_memo.forget(tenant);
         self.commit(tx).await?;
         Ok(v)
     }
@@ -874,6 +942,7 @@ impl App {
             },
         )
         .await?;
+        self.policy_memo.forget(tenant);
         self.commit(tx).await
     }
 
@@ -1086,6 +1155,7 @@ impl App {
         )
         .await?;
         let v = PolicyView::from(&saved);
+        self.policy_memo.forget(tenant);
         self.commit(tx).await?;
         Ok(v)
     }
@@ -1114,6 +1184,7 @@ impl App {
             },
         )
         .await?;
+        self.policy_memo.forget(tenant);
         self.commit(tx).await
     }
 }

@@ -861,3 +861,47 @@ async fn the_notification_stream_starts_with_the_unread_count() {
     assert!(text.contains("event: unread"), "{text}");
     assert!(text.contains("data: 1"), "{text}");
 }
+
+#[tokio::test]
+async fn a_new_ticket_gets_the_policies_in_force_the_moment_they_change() {
+    // Tickets created in a row, with no time passing between changes: what the writer
+    // remembers of the policies must never outlive a change to them.
+    let t = TestApp::new().await;
+    let admin = t.token(ADMIN, "acme");
+    let before = incident(&t, "medium", "medium").await;
+    assert!(sla(&t, &before).await["policy"].is_null());
+
+    let (cal, policy) = setup(&t, p3(json!({}))).await;
+    let covered = incident(&t, "medium", "medium").await;
+    let s = sla(&t, &covered).await;
+    assert_eq!(s["policy"]["id"], policy.as_str());
+    assert_eq!(s["resolution"]["targetSecs"], 240 * 60);
+
+    let mut changed = p3(json!({"resolutionMinutes": 480}));
+    changed["calendarId"] = json!(cal);
+    let r = t
+        .api(
+            "PUT",
+            &format!("/v1/sla/policies/{policy}"),
+            admin,
+            Some(changed),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let longer = incident(&t, "medium", "medium").await;
+    assert_eq!(sla(&t, &longer).await["resolution"]["targetSecs"], 480 * 60);
+
+    let r = t
+        .api(
+            "DELETE",
+            &format!("/v1/sla/policies/{policy}"),
+            admin,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let after = incident(&t, "medium", "medium").await;
+    assert!(sla(&t, &after).await["policy"].is_null());
+}

@@ -469,3 +469,69 @@ async fn the_mail_secrets_migration_keeps_existing_settings() {
     );
     tx.commit().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_audit_entry_links_to_the_real_head_whatever_the_writer_guessed() {
+    use catalyst_domain::audit::verify_chain;
+    use catalyst_store::repo::audit::{self, Head, NewAudit};
+
+    let db = TestDb::new().await;
+    let t = tenant(&db, "acme").await;
+    let entry = |action: &str| NewAudit {
+        tenant: t,
+        actor_id: None,
+        actor_label: "test".into(),
+        action: action.into(),
+        target_type: "ticket".into(),
+        target_id: "1".into(),
+        before: None,
+        after: Some("{}".into()),
+        request_id: None,
+        at: Utc::now(),
+    };
+    let append = |action: &'static str, known: Option<Head>| {
+        let store = db.store.clone();
+        let new = entry(action);
+        async move {
+            let tx = store.write(Scope::Tenant(t)).await.unwrap();
+            let head = audit::append(&tx, new, known.as_ref()).await.unwrap();
+            tx.commit().await.unwrap();
+            head
+        }
+    };
+    // No guess: the head is read.
+    let first = append("first", None).await;
+    assert_eq!(first.seq, 1);
+    // The right guess.
+    let second = append("second", Some(first.clone())).await;
+    assert_eq!(second.seq, 2);
+    // A guess one behind (another writer appended since), one ahead (the guess came from
+    // a transaction that was rolled back), and one with the right number but another hash.
+    let third = append("third", Some(first.clone())).await;
+    assert_eq!(third.seq, 3);
+    let rolled_back = {
+        let tx = db.store.write(Scope::Tenant(t)).await.unwrap();
+        let h = audit::append(&tx, entry("undone"), Some(&third))
+            .await
+            .unwrap();
+        drop(tx);
+        h
+    };
+    assert_eq!(rolled_back.seq, 4);
+    let fourth = append("fourth", Some(rolled_back)).await;
+    assert_eq!(fourth.seq, 4);
+    let forged = Head {
+        seq: fourth.seq,
+        hash: "0".repeat(64),
+    };
+    let fifth = append("fifth", Some(forged)).await;
+    assert_eq!(fifth.seq, 5);
+
+    let tx = db.store.read(Scope::Tenant(t)).await.unwrap();
+    let rows = audit::page(&tx, t, 0, 100).await.unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["first", "second", "third", "fourth", "fifth"]);
+    let head = verify_chain(rows.iter().map(audit::to_entry).collect::<Vec<_>>())
+        .expect("an intact chain");
+    assert_eq!((head.entries, head.head_hash), (5, fifth.hash));
+}

@@ -33,6 +33,7 @@ use super::problems::{
 use crate::http::AppState;
 use crate::http::auth::ApiActor;
 use crate::http::error::{ApiError, ErrorCode, Problem};
+use crate::http::form_data::FormData;
 
 /// How long signed download links live.
 pub const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
@@ -1124,10 +1125,10 @@ pub async fn upload(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    multipart: Result<FormData, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "ticket")?;
-    let multipart = multipart
+    let FormData(multipart) = multipart
         .map_err(|e| ApiError::new(ErrorCode::UnsupportedMediaType).detail(e.body_text()))?;
     let max = s.config.file_max_mb * 1024 * 1024;
     // The file streams into storage while the form is read. Its stream only ends once

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod form_data;
 pub mod lane;
 
 use std::sync::Arc;

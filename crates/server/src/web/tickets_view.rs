@@ -22,6 +22,7 @@ use catalyst_store::repo::tickets::{Filter, Sort};
 
 use crate::http::AppState;
 use crate::http::auth::WebSession;
+use crate::http::form_data::FormData;
 
 /// The signed-in session with an active workspace and its actor, or where to go instead.
 pub fn who(session: Option<WebSession>) -> Result<(SessionInfo, Actor), Redirect> {
@@ -394,7 +395,7 @@ pub async fn multipart(st: &AppState, req: Request) -> Result<Multipart, Multipa
     use tower::{Layer, ServiceExt};
     let limit = usize::try_from((st.config.file_max_mb + 1) * 1024 * 1024).unwrap_or(usize::MAX);
     let svc = DefaultBodyLimit::max(limit).layer(tower::service_fn(|req: Request| async move {
-        Ok::<_, std::convert::Infallible>(Multipart::from_request(req, &()).await)
+        Ok::<_, std::convert::Infallible>(FormData::from_request(req, &()).await.map(|f| f.0))
     }));
     match svc.oneshot(req).await {
         Ok(m) => m,

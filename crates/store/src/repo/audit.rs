@@ -1,12 +1,13 @@
 use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    StatementBuilder, Value,
 };
 use uuid::Uuid;
 
 use crate::entity::audit_log;
-use crate::{Result, dialect};
+use crate::{Result, StoreError, dialect};
 use catalyst_domain::audit::{AuditEntry, GENESIS_HASH};
 use catalyst_domain::{TenantId, UserId};
 
@@ -26,9 +27,36 @@ pub struct NewAudit {
     pub at: DateTime<Utc>,
 }
 
-/// Appends an entry to the tenant's chain. Call inside the transaction of the change.
-pub async fn append(db: &impl ConnectionTrait, new: NewAudit) -> Result<audit_log::Model> {
+/// The newest entry of a tenant's chain: what the next entry links to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Appends an entry to the tenant's chain and returns the new head. Call inside the
+/// transaction of the change.
+///
+/// `known` is the head the caller expects (the one its previous append returned). The
+/// entry is then written with one statement that only inserts if that head is still the
+/// newest entry (it exists with that hash, and nothing follows it); otherwise, or
+/// without `known`, the head is read first. A wrong guess therefore costs one statement
+/// and never a broken link.
+pub async fn append(
+    db: &impl ConnectionTrait,
+    new: NewAudit,
+    known: Option<&Head>,
+) -> Result<Head> {
     dialect::lock_audit_chain(db, new.tenant).await?;
+    if let Some(h) = known {
+        let entry = entry_after(&new, h.seq + 1, h.hash.clone());
+        if insert_after_head(db, &new, &entry, h).await? {
+            return Ok(Head {
+                seq: entry.seq,
+                hash: entry.hash,
+            });
+        }
+    }
     let last = audit_log::Entity::find()
         .filter(audit_log::Column::TenantId.eq(new.tenant.0))
         .order_by_desc(audit_log::Column::Seq)
@@ -39,41 +67,112 @@ pub async fn append(db: &impl ConnectionTrait, new: NewAudit) -> Result<audit_lo
         Some(l) => (l.seq + 1, l.hash),
         None => (1, GENESIS_HASH.to_string()),
     };
+    let entry = entry_after(&new, seq, prev_hash);
+    let backend = db.get_database_backend();
+    let mut q = Query::insert();
+    q.into_table(audit_log::Entity)
+        .columns(COLUMNS)
+        .values(row(&new, &entry).into_iter().map(Expr::val))
+        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    db.execute_raw(StatementBuilder::build(&q, &backend))
+        .await?;
+    Ok(Head {
+        seq: entry.seq,
+        hash: entry.hash,
+    })
+}
+
+/// The entry `new` as link `seq` of the chain, hashed.
+fn entry_after(new: &NewAudit, seq: i64, prev_hash: String) -> AuditEntry {
     let mut entry = AuditEntry {
         tenant_id: new.tenant.to_string(),
         seq,
         // Both backends keep microseconds; the hash must cover what is stored.
         at: new.at.trunc_subsecs(6),
         actor_id: new.actor_id.map(|a| a.to_string()),
-        actor_label: new.actor_label,
-        action: new.action,
-        target_type: new.target_type,
-        target_id: new.target_id,
-        before: new.before,
-        after: new.after,
-        request_id: new.request_id,
+        actor_label: new.actor_label.clone(),
+        action: new.action.clone(),
+        target_type: new.target_type.clone(),
+        target_id: new.target_id.clone(),
+        before: new.before.clone(),
+        after: new.after.clone(),
+        request_id: new.request_id.clone(),
         prev_hash,
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
-    Ok(audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(new.tenant.0),
-        seq: Set(entry.seq),
-        at: Set(entry.at),
-        actor_id: Set(new.actor_id.map(|a| a.0)),
-        actor_label: Set(entry.actor_label),
-        action: Set(entry.action),
-        target_type: Set(entry.target_type),
-        target_id: Set(entry.target_id),
-        before: Set(entry.before),
-        after: Set(entry.after),
-        request_id: Set(entry.request_id),
-        prev_hash: Set(entry.prev_hash),
-        hash: Set(entry.hash),
-    }
-    .insert(db)
-    .await?)
+    entry
+}
+
+const COLUMNS: [audit_log::Column; 14] = [
+    audit_log::Column::Id,
+    audit_log::Column::TenantId,
+    audit_log::Column::Seq,
+    audit_log::Column::At,
+    audit_log::Column::ActorId,
+    audit_log::Column::ActorLabel,
+    audit_log::Column::Action,
+    audit_log::Column::TargetType,
+    audit_log::Column::TargetId,
+    audit_log::Column::Before,
+    audit_log::Column::After,
+    audit_log::Column::RequestId,
+    audit_log::Column::PrevHash,
+    audit_log::Column::Hash,
+];
+
+/// The values of `COLUMNS` for an entry.
+fn row(new: &NewAudit, e: &AuditEntry) -> [Value; 14] {
+    [
+        Uuid::now_v7().into(),
+        new.tenant.0.into(),
+        e.seq.into(),
+        e.at.into(),
+        new.actor_id.map(|a| a.0).into(),
+        e.actor_label.clone().into(),
+        e.action.clone().into(),
+        e.target_type.clone().into(),
+        e.target_id.clone().into(),
+        e.before.clone().into(),
+        e.after.clone().into(),
+        e.request_id.clone().into(),
+        e.prev_hash.clone().into(),
+        e.hash.clone().into(),
+    ]
+}
+
+/// Inserts `entry` if `head` is the newest entry of the chain: the row `head` names
+/// exists with its hash, and the entry's sequence number is free (the unique index on
+/// tenant and sequence number; `DO NOTHING` leaves the transaction usable on both
+/// backends). True if it was inserted.
+async fn insert_after_head(
+    db: &impl ConnectionTrait,
+    new: &NewAudit,
+    entry: &AuditEntry,
+    head: &Head,
+) -> Result<bool> {
+    let backend = db.get_database_backend();
+    let mut linked = Query::select();
+    linked
+        .expr(Expr::val(1))
+        .from(audit_log::Entity)
+        .and_where(audit_log::Column::TenantId.eq(new.tenant.0))
+        .and_where(audit_log::Column::Seq.eq(head.seq))
+        .and_where(audit_log::Column::Hash.eq(head.hash.clone()));
+    let mut values = Query::select();
+    values
+        .exprs(row(new, entry).into_iter().map(Expr::val))
+        .and_where(Expr::exists(linked));
+    let mut q = Query::insert();
+    q.into_table(audit_log::Entity)
+        .columns(COLUMNS)
+        .select_from(values)
+        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?
+        .on_conflict(OnConflict::new().do_nothing().to_owned());
+    let done = db
+        .execute_raw(StatementBuilder::build(&q, &backend))
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Up to `limit` entries of the tenant with `seq > after_seq`, in order.
