@@ -78,6 +78,19 @@ pub struct CommentView {
     pub created_at: DateTime<Utc>,
 }
 
+impl CommentView {
+    fn of(c: ticket_comment::Model, author: UserRef) -> Self {
+        Self {
+            id: c.id,
+            author,
+            is_private: c.is_private,
+            body: c.body,
+            body_html: c.body_html,
+            created_at: c.created_at,
+        }
+    }
+}
+
 /// One line of a ticket's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
@@ -1287,10 +1300,13 @@ impl App {
         )
         .await?;
         self.remember(tx, actor, idem, "comment", c.id).await?;
-        let mut v = self.comment_views(tx, vec![c]).await?;
-        v.pop()
-            .map(|v| (v, true))
-            .ok_or(AppError::NotFound("comment"))
+        // The author is the actor: no need to read them back.
+        let author = UserRef {
+            id: actor.user_id,
+            name: actor.name.clone(),
+            email: actor.email.to_string(),
+        };
+        Ok((CommentView::of(c, author), true))
     }
 
     async fn comment_views(
@@ -1317,17 +1333,13 @@ impl App {
             .collect();
         Ok(rows
             .into_iter()
-            .map(|c| CommentView {
-                author: people.get(&c.author_id).cloned().unwrap_or(UserRef {
+            .map(|c| {
+                let author = people.get(&c.author_id).cloned().unwrap_or(UserRef {
                     id: UserId(c.author_id),
                     name: "(removed user)".into(),
                     email: String::new(),
-                }),
-                id: c.id,
-                is_private: c.is_private,
-                body: c.body,
-                body_html: c.body_html,
-                created_at: c.created_at,
+                });
+                CommentView::of(c, author)
             })
             .collect())
     }

@@ -114,17 +114,16 @@ pub async fn update_if_version(
     am.version = Set(expected_version + 1);
     am.id = sea_orm::ActiveValue::NotSet;
     am.tenant_id = sea_orm::ActiveValue::NotSet;
-    let r = ticket::Entity::update_many()
+    // One statement: the row comes back with the update (`RETURNING`), none if the
+    // version moved on.
+    let mut saved = ticket::Entity::update_many()
         .set(am)
         .filter(ticket::Column::Id.eq(id))
         .filter(ticket::Column::TenantId.eq(tenant.0))
         .filter(ticket::Column::Version.eq(expected_version))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    if r.rows_affected == 0 {
-        return Ok(None);
-    }
-    get(db, tenant, id).await
+    Ok(saved.pop())
 }
 
 /// How to order a ticket list.
