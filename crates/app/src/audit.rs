@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use catalyst_domain::audit::{BrokenLink, ChainHead, canonical_json, verify_chain};
 use catalyst_domain::{TenantId, UserId};
 use catalyst_store::Scope;
-use catalyst_store::repo::{audit as audit_repo, events, tenants};
+use catalyst_store::repo::{audit as audit_repo, changes, events, tenants};
 use catalyst_store::sea_orm::ConnectionTrait;
 
 use crate::{Actor, App, AppError, Result, SystemActor};
@@ -75,11 +75,15 @@ pub(crate) struct Change<'a> {
 }
 
 impl App {
-    /// Appends the audit entry and the outbox event of a change, inside its transaction.
+    /// Appends the audit entry and the outbox event of a change (and the job that notifies
+    /// people of it, for [`crate::notify::NOTIFIED_EVENTS`]), inside its transaction.
     pub(crate) async fn record(&self, db: &impl ConnectionTrait, c: Change<'_>) -> Result<()> {
         let now = self.clock.now();
         let known = self.audit_heads.get(c.tenant);
-        let head = audit_repo::append(
+        let job = crate::notify::NOTIFIED_EVENTS
+            .contains(&c.action)
+            .then(|| self.notify_job(c.tenant, c.who.id));
+        let head = changes::record(
             db,
             audit_repo::NewAudit {
                 tenant: c.tenant,
@@ -94,13 +98,6 @@ impl App {
                 at: now,
             },
             known.as_ref(),
-        )
-        .await?;
-        // Kept even if this transaction is rolled back: the next append then finds the
-        // guess wrong and reads the head.
-        self.audit_heads.set(c.tenant, head);
-        let e = events::append(
-            db,
             events::NewEvent {
                 tenant: c.tenant,
                 event_type: c.action,
@@ -109,11 +106,12 @@ impl App {
                 payload: c.after.unwrap_or(serde_json::Value::Null),
                 at: now,
             },
+            job,
         )
         .await?;
-        if crate::notify::NOTIFIED_EVENTS.contains(&c.action) {
-            self.enqueue_notify(db, &e, c.who.id).await?;
-        }
+        // Kept even if this transaction is rolled back: the next append then finds the
+        // guess wrong and reads the head.
+        self.audit_heads.set(c.tenant, head);
         Ok(())
     }
 

@@ -195,25 +195,11 @@ impl App {
         Ok(n)
     }
 
-    /// Enqueues the fan-out of an outbox event, in the transaction that wrote it.
-    pub(crate) async fn enqueue_notify(
-        &self,
-        db: &impl ConnectionTrait,
-        e: &event::Model,
-        actor: Option<UserId>,
-    ) -> Result<()> {
-        jobs_repo::enqueue(
-            db,
-            jobs_repo::NewJob::new(
-                NOTIFY_JOB,
-                json!({"eventId": e.id, "actorId": actor}),
-                self.clock.now(),
-            )
-            .tenant(TenantId(e.tenant_id)),
-            self.clock.now(),
-        )
-        .await?;
-        Ok(())
+    /// The job that fans an outbox event out to people; it gets the event's id when the
+    /// event is written (`changes::record`).
+    pub(crate) fn notify_job(&self, tenant: TenantId, actor: Option<UserId>) -> jobs_repo::NewJob {
+        jobs_repo::NewJob::new(NOTIFY_JOB, json!({"actorId": actor}), self.clock.now())
+            .tenant(tenant)
     }
 
     /// The `event.notify` job on its own: [`App::prepare_notify`], then

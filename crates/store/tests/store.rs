@@ -535,3 +535,82 @@ async fn an_audit_entry_links_to_the_real_head_whatever_the_writer_guessed() {
         .expect("an intact chain");
     assert_eq!((head.entries, head.head_hash), (5, fifth.hash));
 }
+
+#[tokio::test]
+async fn a_change_writes_its_audit_entry_event_and_job_together() {
+    use catalyst_domain::audit::verify_chain;
+    use catalyst_store::entity::{event, job};
+    use catalyst_store::repo::audit::{self, NewAudit};
+    use catalyst_store::repo::changes;
+    use catalyst_store::repo::jobs::NewJob;
+    use catalyst_store::sea_orm::{EntityTrait, QueryOrder};
+
+    let db = TestDb::new().await;
+    let t = tenant(&db, "acme").await;
+    let record = |n: usize, known: Option<audit::Head>| {
+        let store = db.store.clone();
+        async move {
+            let now = Utc::now();
+            let tx = store.write(Scope::Tenant(t)).await.unwrap();
+            let head = changes::record(
+                &tx,
+                NewAudit {
+                    tenant: t,
+                    actor_id: None,
+                    actor_label: "test".into(),
+                    action: format!("change.{n}"),
+                    target_type: "ticket".into(),
+                    target_id: n.to_string(),
+                    before: None,
+                    after: None,
+                    request_id: None,
+                    at: now,
+                },
+                known.as_ref(),
+                events::NewEvent {
+                    tenant: t,
+                    event_type: "ticket.created",
+                    aggregate_type: "ticket",
+                    aggregate_id: n.to_string(),
+                    payload: serde_json::json!({"n": n}),
+                    at: now,
+                },
+                Some(NewJob::new("event.notify", serde_json::json!({"n": n}), now).tenant(t)),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            head
+        }
+    };
+    let first = record(1, None).await;
+    let second = record(2, Some(first.clone())).await;
+    // A stale guess: the entry is still appended after the real head.
+    let third = record(3, Some(first)).await;
+    assert_eq!((second.seq, third.seq), (2, 3));
+
+    let tx = db.store.read(Scope::Tenant(t)).await.unwrap();
+    let events = event::Entity::find()
+        .order_by_asc(event::Column::Id)
+        .all(&tx)
+        .await
+        .unwrap();
+    let jobs = job::Entity::find()
+        .order_by_asc(job::Column::CreatedAt)
+        .all(&tx)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(jobs.len(), 3);
+    for (e, j) in events.iter().zip(&jobs) {
+        // Each job carries its own event's id, next to what it was given.
+        assert_eq!(j.payload[changes::EVENT_ID_KEY], serde_json::json!(e.id));
+        assert_eq!(j.payload["n"], e.payload["n"]);
+        assert_eq!(j.tenant_id, Some(t.0));
+        assert_eq!(j.state, "pending");
+    }
+    let rows = audit::page(&tx, t, 0, 100).await.unwrap();
+    let head = verify_chain(rows.iter().map(audit::to_entry).collect::<Vec<_>>())
+        .expect("an intact chain");
+    assert_eq!((head.entries, head.head_hash), (3, third.hash));
+}

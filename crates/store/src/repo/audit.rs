@@ -1,5 +1,5 @@
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     StatementBuilder, Value,
@@ -151,7 +151,19 @@ async fn insert_after_head(
     entry: &AuditEntry,
     head: &Head,
 ) -> Result<bool> {
-    let backend = db.get_database_backend();
+    let q = insert_after_head_statement(new, entry, head)?;
+    let done = db
+        .execute_raw(StatementBuilder::build(&q, &db.get_database_backend()))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The statement of [`insert_after_head`]: inserts one row or none.
+fn insert_after_head_statement(
+    new: &NewAudit,
+    entry: &AuditEntry,
+    head: &Head,
+) -> Result<InsertStatement> {
     let mut linked = Query::select();
     linked
         .expr(Expr::val(1))
@@ -169,10 +181,21 @@ async fn insert_after_head(
         .select_from(values)
         .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?
         .on_conflict(OnConflict::new().do_nothing().to_owned());
-    let done = db
-        .execute_raw(StatementBuilder::build(&q, &backend))
-        .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(q)
+}
+
+/// The entry `new` after `head`, as a statement that inserts it only if `head` is still
+/// the newest entry (one row or none), and the head it would make.
+pub(crate) fn after_head(new: &NewAudit, head: &Head) -> Result<(InsertStatement, Head)> {
+    let entry = entry_after(new, head.seq + 1, head.hash.clone());
+    let q = insert_after_head_statement(new, &entry, head)?;
+    Ok((
+        q,
+        Head {
+            seq: entry.seq,
+            hash: entry.hash,
+        },
+    ))
 }
 
 /// Up to `limit` entries of the tenant with `seq > after_seq`, in order.

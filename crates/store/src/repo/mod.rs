@@ -2,6 +2,7 @@
 //! functions take the tenant and filter on it in every query.
 
 pub mod audit;
+pub mod changes;
 pub mod events;
 pub mod idempotency;
 pub mod jobs;
