@@ -39,6 +39,13 @@ pub enum StoreError {
     Config(String),
 }
 
+/// A query that sea-query could not build (say, values that do not match its columns).
+impl From<sea_orm::sea_query::error::Error> for StoreError {
+    fn from(e: sea_orm::sea_query::error::Error) -> Self {
+        StoreError::Db(DbErr::Custom(e.to_string()))
+    }
+}
+
 impl StoreError {
     /// Maps a unique-constraint violation to a field name; other errors pass through.
     pub fn from_insert(err: DbErr, field: &'static str) -> Self {

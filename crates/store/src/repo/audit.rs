@@ -7,7 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entity::audit_log;
-use crate::{Result, StoreError, dialect};
+use crate::{Result, dialect};
 use catalyst_domain::audit::{AuditEntry, GENESIS_HASH};
 use catalyst_domain::{TenantId, UserId};
 
@@ -48,13 +48,14 @@ pub async fn append(
     known: Option<&Head>,
 ) -> Result<Head> {
     dialect::lock_audit_chain(db, new.tenant).await?;
+    let backend = db.get_database_backend();
     if let Some(h) = known {
-        let entry = entry_after(&new, h.seq + 1, h.hash.clone());
-        if insert_after_head(db, &new, &entry, h).await? {
-            return Ok(Head {
-                seq: entry.seq,
-                hash: entry.hash,
-            });
+        let (linked, next) = after_head(&new, h)?;
+        let done = db
+            .execute_raw(StatementBuilder::build(&linked, &backend))
+            .await?;
+        if done.rows_affected() == 1 {
+            return Ok(next);
         }
     }
     let last = audit_log::Entity::find()
@@ -68,12 +69,10 @@ pub async fn append(
         None => (1, GENESIS_HASH.to_string()),
     };
     let entry = entry_after(&new, seq, prev_hash);
-    let backend = db.get_database_backend();
     let mut q = Query::insert();
     q.into_table(audit_log::Entity)
         .columns(COLUMNS)
-        .values(row(&new, &entry).into_iter().map(Expr::val))
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+        .values(row(&new, &entry).into_iter().map(Expr::val))?;
     db.execute_raw(StatementBuilder::build(&q, &backend))
         .await?;
     Ok(Head {
@@ -144,21 +143,7 @@ fn row(new: &NewAudit, e: &AuditEntry) -> [Value; 14] {
 /// Inserts `entry` if `head` is the newest entry of the chain: the row `head` names
 /// exists with its hash, and the entry's sequence number is free (the unique index on
 /// tenant and sequence number; `DO NOTHING` leaves the transaction usable on both
-/// backends). True if it was inserted.
-async fn insert_after_head(
-    db: &impl ConnectionTrait,
-    new: &NewAudit,
-    entry: &AuditEntry,
-    head: &Head,
-) -> Result<bool> {
-    let q = insert_after_head_statement(new, entry, head)?;
-    let done = db
-        .execute_raw(StatementBuilder::build(&q, &db.get_database_backend()))
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// The statement of [`insert_after_head`]: inserts one row or none.
+/// backends). Inserts one row or none.
 fn insert_after_head_statement(
     new: &NewAudit,
     entry: &AuditEntry,
@@ -178,8 +163,7 @@ fn insert_after_head_statement(
     let mut q = Query::insert();
     q.into_table(audit_log::Entity)
         .columns(COLUMNS)
-        .select_from(values)
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?
+        .select_from(values)?
         .on_conflict(OnConflict::new().do_nothing().to_owned());
     Ok(q)
 }

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::audit::{self, Head, NewAudit};
 use super::events::{self, NewEvent};
 use super::jobs::{self, NewJob};
+use crate::Result;
 use crate::entity::{event, job};
-use crate::{Result, StoreError};
 
 /// Where the event's id goes in the job's payload.
 pub const EVENT_ID_KEY: &str = "eventId";
@@ -97,8 +97,7 @@ fn insert_event(e: &NewEvent) -> Result<sea_orm::sea_query::InsertStatement> {
             e.aggregate_id.clone().into(),
             e.payload.clone().into(),
             e.at.into(),
-        ])
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+        ])?;
     Ok(q)
 }
 
@@ -136,8 +135,7 @@ fn insert_job_after_event(
             j.max_attempts.into(),
             now.into(),
             now.into(),
-        ])
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+        ])?;
     Ok(q)
 }
 

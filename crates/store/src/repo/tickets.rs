@@ -28,8 +28,7 @@ pub async fn next_seq(
             ticket_counter::Column::Kind,
             ticket_counter::Column::Last,
         ])
-        .values([tenant.0.into(), kind.as_str().into(), 1i64.into()])
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?
+        .values([tenant.0.into(), kind.as_str().into(), 1i64.into()])?
         .on_conflict(
             OnConflict::columns([
                 ticket_counter::Column::TenantId,
