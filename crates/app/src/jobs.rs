@@ -17,6 +17,7 @@ use catalyst_store::entity::job;
 use catalyst_store::repo::jobs::{self as repo, Failed};
 use catalyst_store::sea_orm::DatabaseTransaction;
 
+use crate::mail::MailMemo;
 use crate::notify::PreparedNotify;
 use crate::{Actor, App, AppError, Result};
 
@@ -162,9 +163,12 @@ impl App {
         }
         let mut done = Vec::new();
         let mut failed = Vec::new();
-        // Notification jobs are read and rendered one by one, then recorded per tenant in
-        // one write transaction that also completes them: one commit for the batch
-        // instead of one per job, and a job's effects and its completion land together.
+        // Notification jobs are read and rendered per tenant in one read transaction
+        // (sharing the tenant's settings, templates and people), then recorded per
+        // tenant in one write transaction that also completes them: one commit for the
+        // batch instead of one per job, and a job's effects and its completion land
+        // together.
+        let mut to_prepare: BTreeMap<TenantId, Vec<&job::Model>> = BTreeMap::new();
         let mut notices: BTreeMap<TenantId, Vec<(&job::Model, PreparedNotify)>> = BTreeMap::new();
         // Time each notification job spent being read and rendered; its share of the
         // batch's recording is added once the batch is recorded.
@@ -180,26 +184,38 @@ impl App {
                     "out of attempts (its worker stopped mid-run)".into(),
                 ))
             } else if let (crate::notify::NOTIFY_JOB, Some(t)) = (j.kind.as_str(), j.tenant_id) {
-                match self.prepare_notify(TenantId(t), &j.payload).await {
+                to_prepare.entry(TenantId(t)).or_default().push(j);
+                continue;
+            } else {
+                self.dispatch(j).await
+            };
+            settle(j, started, outcome, &mut done, &mut failed);
+        }
+        for (tenant, jobs) in to_prepare {
+            let tx = match self.store.read(Scope::Tenant(tenant)).await {
+                Ok(tx) => tx,
+                Err(e) => {
+                    let e = e.to_string();
+                    failed.extend(jobs.into_iter().map(|j| (j, JobError::Retry(e.clone()))));
+                    continue;
+                }
+            };
+            let mut memo = MailMemo::default();
+            for j in jobs {
+                let started = std::time::Instant::now();
+                let outcome = match self
+                    .prepare_notify_in(&tx, &mut memo, tenant, &j.payload)
+                    .await
+                {
                     Ok(Some(p)) => {
                         prepared_in.insert(j.id, started.elapsed().as_secs_f64());
-                        notices.entry(TenantId(t)).or_default().push((j, p));
+                        notices.entry(tenant).or_default().push((j, p));
                         continue;
                     }
                     Ok(None) => Ok(()),
                     Err(e) => Err(e),
-                }
-            } else {
-                self.dispatch(j).await
-            };
-            metrics::histogram!("jobs_duration_seconds", "kind" => j.kind.clone())
-                .record(started.elapsed().as_secs_f64());
-            match outcome {
-                Ok(()) => {
-                    metrics::counter!("jobs_done_total", "kind" => j.kind.clone()).increment(1);
-                    done.push(j.id);
-                }
-                Err(e) => failed.push((j, e)),
+                };
+                settle(j, started, outcome, &mut done, &mut failed);
             }
         }
         for (tenant, batch) in notices {
@@ -373,5 +389,24 @@ impl App {
             ("noop", _) => Ok(()),
             (kind, _) => Err(JobError::Fatal(format!("unknown job kind {kind:?}"))),
         }
+    }
+}
+
+/// Records a job's outcome: done, or failed with its error (recorded with the others).
+fn settle<'j>(
+    j: &'j job::Model,
+    started: std::time::Instant,
+    outcome: std::result::Result<(), JobError>,
+    done: &mut Vec<Uuid>,
+    failed: &mut Vec<(&'j job::Model, JobError)>,
+) {
+    metrics::histogram!("jobs_duration_seconds", "kind" => j.kind.clone())
+        .record(started.elapsed().as_secs_f64());
+    match outcome {
+        Ok(()) => {
+            metrics::counter!("jobs_done_total", "kind" => j.kind.clone()).increment(1);
+            done.push(j.id);
+        }
+        Err(e) => failed.push((j, e)),
     }
 }

@@ -934,7 +934,8 @@ impl App {
         let tenant = TenantId(ev.tenant_id);
         let prepared = {
             let tx = self.store.read(Scope::Tenant(tenant)).await?;
-            self.prepare_emails(&tx, ev, None).await?
+            self.prepare_emails(&tx, &mut MailMemo::default(), ev, None)
+                .await?
         };
         if prepared.is_empty() {
             return Ok(0);
@@ -949,9 +950,12 @@ impl App {
     /// run it in a read transaction, so the single writer is not held while templates
     /// render and messages are built. [`App::queue_emails`] then records them.
     /// `ticket`: the event's ticket when the caller has read it already.
+    /// `memo`: what the tenant's other events of this batch already read (start with an
+    /// empty one for each read transaction).
     pub(crate) async fn prepare_emails(
         &self,
         tx: &impl ConnectionTrait,
+        memo: &mut MailMemo,
         ev: &event::Model,
         ticket: Option<&ticket::Model>,
     ) -> Result<Vec<PreparedMail>> {
@@ -962,7 +966,14 @@ impl App {
             return Ok(Vec::new());
         };
         let tenant = TenantId(ev.tenant_id);
-        let settings = self.mail_settings_of(tx, tenant).await?;
+        let settings = match &memo.settings {
+            Some(s) => s.clone(),
+            None => {
+                let s = self.mail_settings_of(tx, tenant).await?;
+                memo.settings = Some(s.clone());
+                s
+            }
+        };
         if !settings.outbound_enabled {
             return Ok(Vec::new());
         }
@@ -977,17 +988,30 @@ impl App {
                 None => return Ok(Vec::new()),
             },
         };
-        let mut l = Lookups::new(tx, tenant, ev, t);
+        let mut l = Lookups::new(tx, &mut memo.users, tenant, ev, t);
         let Some(recipients) = self.recipients(&mut l, ev, t).await? else {
             return Ok(Vec::new());
         };
-        let tenant_ref = {
-            let r = tenants::by_id(tx, tenant).await?;
-            r.map(|t| crate::tenants::tenant_ref(&t))
-                .ok_or(AppError::NotFound("tenant"))?
+        let tenant_ref = match &memo.tenant {
+            Some(r) => r.clone(),
+            None => {
+                let r = tenants::by_id(tx, tenant)
+                    .await?
+                    .map(|t| crate::tenants::tenant_ref(&t))
+                    .ok_or(AppError::NotFound("tenant"))?;
+                memo.tenant = Some(r.clone());
+                r
+            }
         };
-        let overrides =
-            template_override(repo::template(tx, tenant, recipients.kind.as_str()).await?);
+        let kind = recipients.kind.as_str();
+        let overrides = match memo.templates.get(kind) {
+            Some(o) => o.clone(),
+            None => {
+                let o = template_override(repo::template(tx, tenant, kind).await?);
+                memo.templates.insert(kind, o.clone());
+                o
+            }
+        };
         let mut ctx = self
             .notification_context(&mut l, &tenant_ref, ev, t)
             .await?;
@@ -2081,19 +2105,36 @@ enum PollError {
 }
 
 /// What preparing one event's emails reads, each read at most once.
+/// What the emails of one tenant's events have in common, read once for a batch of
+/// events (in one read transaction): the tenant, its email settings and templates, and
+/// the people involved.
+#[derive(Default)]
+pub(crate) struct MailMemo {
+    settings: Option<mail_setting::Model>,
+    tenant: Option<TenantRef>,
+    templates: HashMap<&'static str, Option<TemplateOverride>>,
+    users: HashMap<Uuid, Option<catalyst_store::entity::user::Model>>,
+}
+
 struct Lookups<'a, C: ConnectionTrait> {
     db: &'a C,
     tenant: TenantId,
     ticket: Uuid,
     /// The comment the event is about (from its `commentId`), internal or not.
     comment_id: Option<Uuid>,
-    users: HashMap<Uuid, Option<catalyst_store::entity::user::Model>>,
+    users: &'a mut HashMap<Uuid, Option<catalyst_store::entity::user::Model>>,
     comment: Option<Option<catalyst_store::entity::ticket_comment::Model>>,
     thread: Option<Vec<catalyst_store::entity::mail_message::Model>>,
 }
 
 impl<'a, C: ConnectionTrait> Lookups<'a, C> {
-    fn new(db: &'a C, tenant: TenantId, ev: &event::Model, t: &ticket::Model) -> Self {
+    fn new(
+        db: &'a C,
+        users: &'a mut HashMap<Uuid, Option<catalyst_store::entity::user::Model>>,
+        tenant: TenantId,
+        ev: &event::Model,
+        t: &ticket::Model,
+    ) -> Self {
         Lookups {
             db,
             tenant,
@@ -2103,7 +2144,7 @@ impl<'a, C: ConnectionTrait> Lookups<'a, C> {
                 .get("commentId")
                 .and_then(|v| v.as_str())
                 .and_then(|s| s.parse::<Uuid>().ok()),
-            users: HashMap::new(),
+            users,
             comment: None,
             thread: None,
         }

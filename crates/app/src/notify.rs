@@ -14,6 +14,7 @@ use catalyst_store::repo::{events, jobs as jobs_repo, members, notifications as 
 use catalyst_store::sea_orm::ConnectionTrait;
 
 use crate::jobs::JobError;
+use crate::mail::MailMemo;
 use crate::{Actor, App, AppError, Result};
 
 /// The job that turns a ticket event into notifications and emails.
@@ -228,6 +229,20 @@ impl App {
         tenant: TenantId,
         payload: &serde_json::Value,
     ) -> std::result::Result<Option<PreparedNotify>, JobError> {
+        let tx = self.store.read(Scope::Tenant(tenant)).await?;
+        self.prepare_notify_in(&tx, &mut MailMemo::default(), tenant, payload)
+            .await
+    }
+
+    /// [`App::prepare_notify`] in the caller's read transaction of `tenant`, sharing
+    /// `memo` with the tenant's other jobs of a batch.
+    pub(crate) async fn prepare_notify_in(
+        &self,
+        tx: &impl ConnectionTrait,
+        memo: &mut MailMemo,
+        tenant: TenantId,
+        payload: &serde_json::Value,
+    ) -> std::result::Result<Option<PreparedNotify>, JobError> {
         let Some(event_id) = payload.get("eventId").and_then(|v| v.as_i64()) else {
             return Err(JobError::Fatal("payload has no eventId".into()));
         };
@@ -236,14 +251,13 @@ impl App {
             .and_then(|v| v.as_str())
             .and_then(|s| Uuid::parse_str(s).ok())
             .map(UserId);
-        let tx = self.store.read(Scope::Tenant(tenant)).await?;
-        let Some(e) = events::get(&tx, tenant, event_id).await? else {
+        let Some(e) = events::get(tx, tenant, event_id).await? else {
             return Ok(None);
         };
         let Ok(ticket_id) = Uuid::parse_str(&e.aggregate_id) else {
             return Ok(None);
         };
-        let Some(t) = catalyst_store::repo::tickets::get(&tx, tenant, ticket_id).await? else {
+        let Some(t) = catalyst_store::repo::tickets::get(tx, tenant, ticket_id).await? else {
             return Ok(None);
         };
         let mut told = Vec::new();
@@ -275,7 +289,7 @@ impl App {
             }
             _ => {}
         }
-        let mails = self.prepare_emails(&tx, &e, Some(&t)).await?;
+        let mails = self.prepare_emails(tx, memo, &e, Some(&t)).await?;
         if notice.is_none() && mails.is_empty() {
             return Ok(None);
         }
