@@ -17,6 +17,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -44,10 +45,13 @@ trait Pending: Send {
     /// Answers the caller: its value if `outcome` is Ok, else the error.
     fn deliver(self: Box<Self>, outcome: Result<()>);
     fn scope(&self) -> Scope;
+    /// When the caller handed the write over.
+    fn queued(&self) -> Instant;
 }
 
 struct Item<T> {
     scope: Scope,
+    queued: Instant,
     body: WriteFn<T>,
     value: Option<T>,
     reply: oneshot::Sender<Result<T>>,
@@ -79,6 +83,10 @@ impl<T: Send + 'static> Pending for Item<T> {
 
     fn scope(&self) -> Scope {
         self.scope
+    }
+
+    fn queued(&self) -> Instant {
+        self.queued
     }
 }
 
@@ -136,6 +144,7 @@ impl App {
             let (reply, answer) = oneshot::channel();
             let item: Box<dyn Pending> = Box::new(Item {
                 scope,
+                queued: Instant::now(),
                 body: body.clone(),
                 value: None,
                 reply,
@@ -167,6 +176,14 @@ async fn group_writer(app: App, mut rx: mpsc::Receiver<Box<dyn Pending>>) {
             }
         }
         metrics::histogram!("db_group_commit_size").record(group.len() as f64);
+        let started = Instant::now();
+        for item in &group {
+            metrics::histogram!("db_write_queue_seconds").record(
+                started
+                    .saturating_duration_since(item.queued())
+                    .as_secs_f64(),
+            );
+        }
         if group.len() > 1 {
             if write_together(&app, &mut group).await {
                 app.group.groups.fetch_add(1, Ordering::Relaxed);
@@ -193,21 +210,48 @@ async fn group_writer(app: App, mut rx: mpsc::Receiver<Box<dyn Pending>>) {
 /// failed.
 async fn write_together(app: &App, group: &mut [Box<dyn Pending>]) -> bool {
     // Scopes only set PostgreSQL's row-level-security variables; SQLite ignores them.
+    let mut stage = Stages::start();
     let Ok(tx) = app.store.write(group[0].scope()).await else {
         return false;
     };
+    stage.done("begin");
     for item in group.iter_mut() {
         if item.run(&tx).await.is_err() {
             // Dropping the transaction rolls it back.
             return false;
         }
     }
-    tx.commit().await.is_ok()
+    stage.done("run");
+    let ok = tx.commit().await.is_ok();
+    stage.done("commit");
+    ok
+}
+
+/// Times the stages of a group's transaction: `begin` (waiting for the writer connection,
+/// which background work may hold), `run` (the writes' statements) and `commit` (with
+/// the disk flush).
+struct Stages(Instant);
+
+impl Stages {
+    fn start() -> Self {
+        Self(Instant::now())
+    }
+
+    fn done(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        metrics::histogram!("db_group_stage_seconds", "stage" => stage)
+            .record(now.saturating_duration_since(self.0).as_secs_f64());
+        self.0 = now;
+    }
 }
 
 async fn write_alone(app: &App, item: &mut dyn Pending) -> Result<()> {
+    let mut stage = Stages::start();
     let tx = app.store.write(item.scope()).await?;
+    stage.done("begin");
     item.run(&tx).await?;
+    stage.done("run");
     tx.commit().await?;
+    stage.done("commit");
     Ok(())
 }

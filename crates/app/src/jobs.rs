@@ -240,9 +240,13 @@ impl App {
                 ),
             }
         }
+        run.done += done.len();
+        if done.is_empty() && failed.is_empty() {
+            // Everything was recorded with the notices: no transaction for nothing.
+            return Ok(run);
+        }
         let tx = self.store.write(Scope::System).await?;
         repo::complete_many(&tx, &done, worker).await?;
-        run.done += done.len();
         for (j, e) in failed {
             let retryable = matches!(e, JobError::Retry(_));
             let f = repo::fail(
@@ -275,9 +279,8 @@ impl App {
         batch: &[(&job::Model, PreparedNotify)],
     ) -> Result<()> {
         let tx = self.store.write(Scope::Tenant(tenant)).await?;
-        for (_, p) in batch {
-            self.record_notify(&tx, p).await?;
-        }
+        self.record_notifies(&tx, batch.iter().map(|(_, p)| p))
+            .await?;
         let ids: Vec<Uuid> = batch.iter().map(|(j, _)| j.id).collect();
         let completed = repo::complete_many(&tx, &ids, worker).await?;
         if completed != ids.len() as u64 {

@@ -226,6 +226,21 @@ pub enum MailJobError {
     Permanent(String),
 }
 
+/// Outgoing messages and their send jobs, written together in a few statements.
+#[derive(Default)]
+pub(crate) struct EmailRows {
+    messages: Vec<catalyst_store::entity::mail_message::Model>,
+    jobs: Vec<NewJob>,
+}
+
+impl EmailRows {
+    pub(crate) async fn insert(self, tx: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<()> {
+        repo::insert_messages(tx, &self.messages).await?;
+        jobs::enqueue_all(tx, self.jobs, now).await?;
+        Ok(())
+    }
+}
+
 /// A rendered notification, ready to be recorded and sent.
 pub(crate) struct PreparedMail {
     ticket_id: Uuid,
@@ -1105,14 +1120,27 @@ impl App {
         ev: &event::Model,
         prepared: &[PreparedMail],
     ) -> Result<usize> {
+        let mut rows = EmailRows::default();
+        self.email_rows(ev, prepared, &mut rows)?;
+        let queued = rows.messages.len();
+        rows.insert(tx, self.clock.now()).await?;
+        Ok(queued)
+    }
+
+    /// The outgoing message rows and send jobs of an event's prepared emails, added to
+    /// `rows`.
+    pub(crate) fn email_rows(
+        &self,
+        ev: &event::Model,
+        prepared: &[PreparedMail],
+        rows: &mut EmailRows,
+    ) -> Result<()> {
         let tenant = TenantId(ev.tenant_id);
         let now = self.clock.now();
-        let mut queued = 0;
         for p in prepared {
             let built = &p.built;
-            repo::insert_message(
-                tx,
-                catalyst_store::entity::mail_message::Model {
+            rows.messages
+                .push(catalyst_store::entity::mail_message::Model {
                     id: Uuid::now_v7(),
                     tenant_id: tenant.0,
                     direction: repo::OUT.into(),
@@ -1123,9 +1151,7 @@ impl App {
                     match_reason: Some(p.kind.into()),
                     class: None,
                     created_at: now,
-                },
-            )
-            .await?;
+                });
             let payload = SendPayload {
                 tenant: tenant.0,
                 message_id: built.message_id.clone(),
@@ -1134,8 +1160,7 @@ impl App {
                 subject: p.subject.clone(),
                 raw: base64::engine::general_purpose::STANDARD.encode(&built.raw),
             };
-            jobs::enqueue(
-                tx,
+            rows.jobs.push(
                 NewJob::new(
                     SEND_JOB,
                     serde_json::to_value(&payload).map_err(internal)?,
@@ -1143,12 +1168,9 @@ impl App {
                 )
                 .tenant(tenant)
                 .dedupe(format!("mail:{}:{}:{}", ev.id, p.kind, p.first_to)),
-                now,
-            )
-            .await?;
-            queued += 1;
+            );
         }
-        Ok(queued)
+        Ok(())
     }
 
     async fn recipients<C: ConnectionTrait>(

@@ -114,25 +114,32 @@ impl App {
         users: &[UserId],
         n: &Notice<'_>,
     ) -> Result<()> {
-        let now = self.clock.now();
-        for u in users {
-            repo::insert(
-                db,
-                notification::Model {
-                    id: Uuid::now_v7(),
-                    tenant_id: tenant.0,
-                    user_id: u.0,
-                    kind: n.kind.to_string(),
-                    ticket_id: n.ticket.map(|t| t.id),
-                    title: n.title.chars().take(300).collect(),
-                    body: n.body.chars().take(1000).collect(),
-                    created_at: now,
-                    read_at: None,
-                },
-            )
-            .await?;
-        }
+        let mut rows = Vec::with_capacity(users.len());
+        self.notice_rows(tenant, users, n, &mut rows);
+        repo::insert_all(db, &rows).await?;
         Ok(())
+    }
+
+    /// The rows of one notification per user, added to `rows`.
+    fn notice_rows(
+        &self,
+        tenant: TenantId,
+        users: &[UserId],
+        n: &Notice<'_>,
+        rows: &mut Vec<notification::Model>,
+    ) {
+        let now = self.clock.now();
+        rows.extend(users.iter().map(|u| notification::Model {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.0,
+            user_id: u.0,
+            kind: n.kind.to_string(),
+            ticket_id: n.ticket.map(|t| t.id),
+            title: n.title.chars().take(300).collect(),
+            body: n.body.chars().take(1000).collect(),
+            created_at: now,
+            read_at: None,
+        }));
     }
 
     /// Who hears about a ticket's SLA: its assignee, or every agent of the tenant when
@@ -310,16 +317,33 @@ impl App {
         tx: &impl ConnectionTrait,
         p: &PreparedNotify,
     ) -> Result<()> {
-        if let Some((kind, title)) = &p.notice {
-            let n = Notice {
-                kind,
-                ticket: Some(&p.ticket),
-                title: title.clone(),
-                body: p.ticket.subject.clone(),
-            };
-            self.notify_users(tx, p.tenant, &p.told, &n).await?;
+        self.record_notifies(tx, [p]).await
+    }
+
+    /// Records the notices and emails of several prepared jobs of one tenant: three
+    /// multi-row statements for the batch (notices, messages, send jobs) instead of
+    /// a few per job.
+    pub(crate) async fn record_notifies<'p>(
+        &self,
+        tx: &impl ConnectionTrait,
+        batch: impl IntoIterator<Item = &'p PreparedNotify>,
+    ) -> Result<()> {
+        let mut notices = Vec::new();
+        let mut emails = crate::mail::EmailRows::default();
+        for p in batch {
+            if let Some((kind, title)) = &p.notice {
+                let n = Notice {
+                    kind,
+                    ticket: Some(&p.ticket),
+                    title: title.clone(),
+                    body: p.ticket.subject.clone(),
+                };
+                self.notice_rows(p.tenant, &p.told, &n, &mut notices);
+            }
+            self.email_rows(&p.event, &p.mails, &mut emails)?;
         }
-        self.queue_emails(tx, &p.event, &p.mails).await?;
+        repo::insert_all(tx, &notices).await?;
+        emails.insert(tx, self.clock.now()).await?;
         Ok(())
     }
 }

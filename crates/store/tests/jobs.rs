@@ -325,3 +325,56 @@ async fn jobs_are_tenant_isolated_outside_the_system_scope() {
         );
     }
 }
+
+#[tokio::test]
+async fn jobs_enqueued_together_keep_one_pending_job_per_key() {
+    let db = TestDb::new().await;
+    let t = tenant(&db.store, "acme").await;
+    let old = enqueue(
+        &db.store,
+        t,
+        NewJob::new("sla.timer", json!({"v": 0}), t0() + Duration::hours(1)).dedupe("k:1"),
+    )
+    .await;
+    let job = |kind: &str, v: i32| NewJob::new(kind, json!({ "v": v }), t0()).tenant(t);
+    // More jobs than one multi-row statement takes.
+    let mut batch: Vec<NewJob> = (0..450).map(|v| job("noop", 100 + v)).collect();
+    batch.extend([
+        job("mail.send", 1).dedupe("k:1"),
+        job("mail.send", 2).dedupe("k:2"),
+        job("mail.send", 3).dedupe("k:2"),
+    ]);
+    let tx = db.store.write(Scope::Tenant(t)).await.unwrap();
+    jobs::enqueue_all(&tx, batch, t0()).await.unwrap();
+    jobs::enqueue_all(&tx, Vec::new(), t0()).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let tx = db.store.read(Scope::System).await.unwrap();
+    let pending = jobs::list(&tx, jobs::PENDING, None, 1000).await.unwrap();
+    assert_eq!(pending.len(), 452, "450 without a key, one per key");
+    let keyed = |k: &str| {
+        let found: Vec<_> = pending
+            .iter()
+            .filter(|j| j.dedupe_key.as_deref() == Some(k))
+            .collect();
+        assert_eq!(found.len(), 1, "one pending job with key {k}");
+        found[0].clone()
+    };
+    let k1 = keyed("k:1");
+    assert_eq!(k1.id, old, "the pending job with the key was rescheduled");
+    assert_eq!(
+        (k1.kind.as_str(), &k1.payload, k1.run_at),
+        ("mail.send", &json!({"v": 1}), t0())
+    );
+    assert_eq!(
+        keyed("k:2").payload,
+        json!({"v": 3}),
+        "the last of a key wins"
+    );
+    let plain: HashSet<i64> = pending
+        .iter()
+        .filter(|j| j.dedupe_key.is_none())
+        .filter_map(|j| j.payload["v"].as_i64())
+        .collect();
+    assert_eq!(plain, (100..550).collect());
+}

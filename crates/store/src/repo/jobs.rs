@@ -6,7 +6,9 @@
 //! tenant-scoped transaction.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -65,30 +67,59 @@ impl NewJob {
 
 /// Enqueues (or, with a dedupe key, reschedules) a job. Call inside the transaction of
 /// the change that causes it; on PostgreSQL the workers are woken when it commits.
+/// Returns the job's id (the rescheduled job's, if one with the key was pending).
 pub async fn enqueue(db: &impl ConnectionTrait, j: NewJob, now: DateTime<Utc>) -> Result<Uuid> {
-    if let Some(key) = &j.dedupe_key
-        && let Some(existing) = job::Entity::find()
-            .filter(job::Column::DedupeKey.eq(key.as_str()))
-            .filter(job::Column::State.eq(PENDING))
-            .one(db)
-            .await?
-    {
-        let id = existing.id;
-        let mut am = existing.into_active_model();
-        am.payload = Set(j.payload);
-        am.run_at = Set(j.run_at);
-        am.kind = Set(j.kind);
-        am.attempts = Set(0);
-        am.max_attempts = Set(j.max_attempts);
-        am.last_error = Set(None);
-        am.updated_at = Set(now);
-        am.update(db).await?;
-        dialect::notify_jobs(db).await?;
-        return Ok(id);
+    let id = job::Entity::insert(new_row(j, now))
+        .on_conflict(reschedule())
+        .exec(db)
+        .await?
+        .last_insert_id;
+    dialect::notify_jobs(db).await?;
+    Ok(id)
+}
+
+/// Enqueues several jobs as [`enqueue`] does, in a few multi-row statements. Of jobs that
+/// share a dedupe key the last one wins.
+pub async fn enqueue_all(
+    db: &impl ConnectionTrait,
+    jobs: Vec<NewJob>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    // One multi-row upsert may not touch a row twice (PostgreSQL refuses): keep the last
+    // job of each key.
+    let mut last: HashMap<String, usize> = HashMap::new();
+    let mut kept: Vec<Option<NewJob>> = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        if let Some(i) = j
+            .dedupe_key
+            .as_ref()
+            .and_then(|k| last.insert(k.clone(), kept.len()))
+        {
+            kept[i] = None;
+        }
+        kept.push(Some(j));
     }
-    let id = Uuid::now_v7();
+    let rows: Vec<job::ActiveModel> = kept
+        .into_iter()
+        .flatten()
+        .map(|j| new_row(j, now))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    for chunk in rows.chunks(super::INSERT_CHUNK) {
+        job::Entity::insert_many(chunk.to_vec())
+            .on_conflict(reschedule())
+            .exec_without_returning(db)
+            .await?;
+    }
+    dialect::notify_jobs(db).await?;
+    Ok(())
+}
+
+fn new_row(j: NewJob, now: DateTime<Utc>) -> job::ActiveModel {
     job::ActiveModel {
-        id: Set(id),
+        id: Set(Uuid::now_v7()),
         tenant_id: Set(j.tenant.map(|t| t.0)),
         kind: Set(j.kind),
         payload: Set(j.payload),
@@ -103,10 +134,25 @@ pub async fn enqueue(db: &impl ConnectionTrait, j: NewJob, now: DateTime<Utc>) -
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
-    .await?;
-    dialect::notify_jobs(db).await?;
-    Ok(id)
+}
+
+/// A new job whose dedupe key has a pending job replaces that job's payload, kind and
+/// schedule, with its attempts reset (the unique index is on pending jobs' keys only, so
+/// a running job with the key is left alone and the new one queues behind it).
+fn reschedule() -> OnConflict {
+    OnConflict::column(job::Column::DedupeKey)
+        // The literal predicate of the partial index: PostgreSQL infers the index from it.
+        .target_and_where(Expr::cust("state = 'pending'"))
+        .update_columns([
+            job::Column::Payload,
+            job::Column::RunAt,
+            job::Column::Kind,
+            job::Column::MaxAttempts,
+            job::Column::UpdatedAt,
+        ])
+        .value(job::Column::Attempts, 0)
+        .value(job::Column::LastError, Expr::cust("NULL"))
+        .to_owned()
 }
 
 /// Removes the pending job with this dedupe key, if any (a timer that no longer applies).

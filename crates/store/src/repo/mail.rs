@@ -184,6 +184,25 @@ pub async fn insert_message(db: &impl ConnectionTrait, m: mail_message::Model) -
     Ok(())
 }
 
+/// Inserts messages in a few multi-row statements (all or none, as the transaction).
+pub async fn insert_messages(
+    db: &impl ConnectionTrait,
+    rows: &[mail_message::Model],
+) -> Result<()> {
+    for chunk in rows.chunks(super::INSERT_CHUNK) {
+        mail_message::Entity::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "messageId"))?;
+    }
+    Ok(())
+}
+
 pub async fn message(
     db: &impl ConnectionTrait,
     tenant: TenantId,

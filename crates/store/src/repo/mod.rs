@@ -18,3 +18,7 @@ pub mod tenants;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+
+/// Rows per multi-row INSERT: well below SQLite's limit of 32,766 bound values for the
+/// widest table written in batches.
+pub(crate) const INSERT_CHUNK: usize = 200;

@@ -17,6 +17,21 @@ pub async fn insert(db: &impl ConnectionTrait, n: notification::Model) -> Result
     Ok(())
 }
 
+/// Inserts notifications in a few multi-row statements.
+pub async fn insert_all(db: &impl ConnectionTrait, rows: &[notification::Model]) -> Result<()> {
+    for chunk in rows.chunks(super::INSERT_CHUNK) {
+        notification::Entity::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The user's latest notifications, newest first.
 pub async fn latest(
     db: &impl ConnectionTrait,
