@@ -78,13 +78,25 @@ impl App {
     /// Appends the audit entry and the outbox event of a change (and the job that notifies
     /// people of it, for [`crate::notify::NOTIFIED_EVENTS`]), inside its transaction.
     pub(crate) async fn record(&self, db: &impl ConnectionTrait, c: Change<'_>) -> Result<()> {
+        self.record_after(db, Vec::new(), c).await
+    }
+
+    /// [`App::record`], writing first the change's own new `rows` (see
+    /// [`changes::row`]): on SQLite in the same command as the audit entry and event.
+    pub(crate) async fn record_after(
+        &self,
+        db: &impl ConnectionTrait,
+        rows: Vec<changes::Row>,
+        c: Change<'_>,
+    ) -> Result<()> {
         let now = self.clock.now();
         let known = self.audit_heads.get(c.tenant);
         let job = crate::notify::NOTIFIED_EVENTS
             .contains(&c.action)
             .then(|| self.notify_job(c.tenant, c.who.id));
-        let head = changes::record(
+        let head = changes::record_after(
             db,
+            rows,
             audit_repo::NewAudit {
                 tenant: c.tenant,
                 actor_id: c.who.id,

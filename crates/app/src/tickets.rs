@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use catalyst_domain::{
 };
 use catalyst_store::entity::{ticket, ticket_comment, ticket_event};
 use catalyst_store::repo::tickets::{self as repo, Cursor, Filter, Sort};
-use catalyst_store::repo::{idempotency, members, queues, users};
+use catalyst_store::repo::{changes, idempotency, members, queues, users};
 use catalyst_store::sea_orm::{ConnectionTrait, DatabaseTransaction, IntoActiveModel, Set};
 use catalyst_store::{Scope, entity::idempotency_key};
 
@@ -503,22 +503,37 @@ impl App {
     ) -> Result<()> {
         repo::insert_event(
             db,
-            ticket_event::Model {
-                id: Uuid::now_v7(),
-                tenant_id: t.tenant_id,
-                ticket_id: t.id,
-                at: self.clock.now(),
-                actor_id: actor.id.map(|a| a.0),
-                actor_label: actor.label.clone(),
-                field: field.to_string(),
-                old_value: old,
-                new_value: new,
-                reason,
-                is_private: private,
-            },
+            self.ticket_event_row(actor, t, field, old, new, reason, private),
         )
         .await
         .map_err(Into::into)
+    }
+
+    /// A line of a ticket's history, to be written.
+    #[allow(clippy::too_many_arguments)]
+    fn ticket_event_row(
+        &self,
+        actor: &Who,
+        t: &ticket::Model,
+        field: &str,
+        old: Option<String>,
+        new: Option<String>,
+        reason: Option<String>,
+        private: bool,
+    ) -> ticket_event::Model {
+        ticket_event::Model {
+            id: Uuid::now_v7(),
+            tenant_id: t.tenant_id,
+            ticket_id: t.id,
+            at: self.clock.now(),
+            actor_id: actor.id.map(|a| a.0),
+            actor_label: actor.label.clone(),
+            field: field.to_string(),
+            old_value: old,
+            new_value: new,
+            reason,
+            is_private: private,
+        }
     }
 
     /// Opens a ticket. Returns the ticket and whether it was created now (false: an
@@ -679,68 +694,72 @@ impl App {
                 .into());
             }
         }
-        let now = self.clock.now();
+        // Microseconds, as PostgreSQL keeps them: the answer shows what a read returns.
+        let now = self.clock.now().trunc_subsecs(6);
         let kind = d.kind;
         let seq = repo::next_seq(tx, actor.tenant.id, kind).await?;
-        let t = repo::insert(
-            tx,
-            ticket::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(actor.tenant.id.0),
-                kind: Set(kind.as_str().into()),
-                seq: Set(seq),
-                number: Set(kind.number(seq)),
-                subject: Set(d.subject.clone()),
-                description: Set(d.description.clone()),
-                description_html: Set(markdown::render(&d.description)),
-                status: Set(Status::New.as_str().into()),
-                impact: Set(d.impact.as_str().into()),
-                urgency: Set(d.urgency.as_str().into()),
-                priority: Set(d.priority.as_str().into()),
-                priority_reason: Set(d.reason.clone().filter(|_| d.overridden)),
-                queue_id: Set(d.queue_id),
-                requester_id: Set(d.requester),
-                assignee_id: Set(None),
-                parent_id: Set(d.parent_id),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-                first_response_at: Set(None),
-                resolved_at: Set(None),
-                closed_at: Set(None),
-                sla_state: Set(None),
-                sla_next_due_at: Set(None),
-            },
-        )
-        .await?;
+        let t = ticket::Model {
+            id: Uuid::now_v7(),
+            tenant_id: actor.tenant.id.0,
+            kind: kind.as_str().into(),
+            seq,
+            number: kind.number(seq),
+            subject: d.subject.clone(),
+            description: d.description.clone(),
+            description_html: markdown::render(&d.description),
+            status: Status::New.as_str().into(),
+            impact: d.impact.as_str().into(),
+            urgency: d.urgency.as_str().into(),
+            priority: d.priority.as_str().into(),
+            priority_reason: d.reason.clone().filter(|_| d.overridden),
+            queue_id: d.queue_id,
+            requester_id: d.requester,
+            assignee_id: None,
+            parent_id: d.parent_id,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            sla_state: None,
+            sla_next_due_at: None,
+        };
         let who = Who::from(actor);
-        self.ticket_event(
-            tx,
-            &who,
-            &t,
-            "created",
-            None,
-            Some(t.number.clone()),
-            None,
-            false,
-        )
-        .await?;
+        // The ticket and its history lines go to the database with the audit entry and
+        // the event (one command on SQLite).
+        let mut rows = vec![
+            changes::row(t.clone().into_active_model()),
+            changes::row(
+                self.ticket_event_row(
+                    &who,
+                    &t,
+                    "created",
+                    None,
+                    Some(t.number.clone()),
+                    None,
+                    false,
+                )
+                .into_active_model(),
+            ),
+        ];
         if t.priority_reason.is_some() {
-            self.ticket_event(
-                tx,
-                &who,
-                &t,
-                "priority",
-                Some(d.matrix.as_str().into()),
-                Some(d.priority.as_str().into()),
-                d.reason.clone(),
-                false,
-            )
-            .await?;
+            rows.push(changes::row(
+                self.ticket_event_row(
+                    &who,
+                    &t,
+                    "priority",
+                    Some(d.matrix.as_str().into()),
+                    Some(d.priority.as_str().into()),
+                    d.reason.clone(),
+                    false,
+                )
+                .into_active_model(),
+            ));
         }
-        self.sla_sync(tx, None, &t).await?;
-        self.record(
+        self.record_after(
             tx,
+            rows,
             Change {
                 tenant: actor.tenant.id,
                 who: &who,
@@ -755,6 +774,8 @@ impl App {
             },
         )
         .await?;
+        // After the ticket is written: its clocks refer to it.
+        self.sla_sync(tx, None, &t).await?;
         self.remember(tx, actor, idem, "ticket", t.id).await?;
         let mut v = self.ticket_views(tx, actor, vec![t]).await?;
         v.pop()
@@ -1223,33 +1244,36 @@ impl App {
             )
             .into());
         }
-        let now = self.clock.now();
-        let c = repo::insert_comment(
-            tx,
-            ticket_comment::Model {
-                id: Uuid::now_v7(),
-                tenant_id: actor.tenant.id.0,
-                ticket_id,
-                author_id: actor.user_id.0,
-                is_private,
-                body_html: markdown::render(body),
-                body: body.into(),
-                created_at: now,
-            },
-        )
-        .await?;
-        let who = Who::from(actor);
-        self.ticket_event(
-            tx,
-            &who,
-            &t,
-            if is_private { "note" } else { "reply" },
-            None,
-            Some(c.id.to_string()),
-            None,
+        // Microseconds, as PostgreSQL keeps them: the answer shows what a read returns.
+        let now = self.clock.now().trunc_subsecs(6);
+        let c = ticket_comment::Model {
+            id: Uuid::now_v7(),
+            tenant_id: actor.tenant.id.0,
+            ticket_id,
+            author_id: actor.user_id.0,
             is_private,
-        )
-        .await?;
+            body_html: markdown::render(body),
+            body: body.into(),
+            created_at: now,
+        };
+        let who = Who::from(actor);
+        // The comment and its history line are written with the audit entry and event
+        // below (one command on SQLite), after the ticket's own update.
+        let rows = vec![
+            changes::row(c.clone().into_active_model()),
+            changes::row(
+                self.ticket_event_row(
+                    &who,
+                    &t,
+                    if is_private { "note" } else { "reply" },
+                    None,
+                    Some(c.id.to_string()),
+                    None,
+                    is_private,
+                )
+                .into_active_model(),
+            ),
+        ];
         // Status and first response follow the reply.
         let by = changer(actor.role);
         let next = match status.after_reply(by, !is_private) {
@@ -1282,8 +1306,9 @@ impl App {
         } else {
             self.sla_sync(tx, Some(&t), &saved).await?;
         }
-        self.record(
+        self.record_after(
             tx,
+            rows,
             Change {
                 tenant: actor.tenant.id,
                 who: &who,

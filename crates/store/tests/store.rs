@@ -537,13 +537,13 @@ async fn an_audit_entry_links_to_the_real_head_whatever_the_writer_guessed() {
 }
 
 #[tokio::test]
-async fn a_change_writes_its_audit_entry_event_and_job_together() {
+async fn a_change_writes_its_rows_audit_entry_event_and_job_together() {
     use catalyst_domain::audit::verify_chain;
-    use catalyst_store::entity::{event, job};
+    use catalyst_store::entity::{event, job, queue};
     use catalyst_store::repo::audit::{self, NewAudit};
     use catalyst_store::repo::changes;
     use catalyst_store::repo::jobs::NewJob;
-    use catalyst_store::sea_orm::{EntityTrait, QueryOrder};
+    use catalyst_store::sea_orm::{EntityTrait, IntoActiveModel, QueryOrder};
 
     let db = TestDb::new().await;
     let t = tenant(&db, "acme").await;
@@ -552,8 +552,18 @@ async fn a_change_writes_its_audit_entry_event_and_job_together() {
         async move {
             let now = Utc::now();
             let tx = store.write(Scope::Tenant(t)).await.unwrap();
-            let head = changes::record(
+            // The change's own row goes first (in the same command on SQLite).
+            let own = queue::Model {
+                id: uuid::Uuid::now_v7(),
+                tenant_id: t.0,
+                name: format!("Queue {n}"),
+                description: String::new(),
+                archived: false,
+                created_at: now,
+            };
+            let head = changes::record_after(
                 &tx,
+                vec![changes::row(own.into_active_model())],
                 NewAudit {
                     tenant: t,
                     actor_id: None,
@@ -602,6 +612,15 @@ async fn a_change_writes_its_audit_entry_event_and_job_together() {
         .unwrap();
     assert_eq!(events.len(), 3);
     assert_eq!(jobs.len(), 3);
+    let mut queues: Vec<String> = queue::Entity::find()
+        .all(&tx)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| q.name)
+        .collect();
+    queues.sort();
+    assert_eq!(queues, ["Queue 1", "Queue 2", "Queue 3"], "each change's own row");
     for (e, j) in events.iter().zip(&jobs) {
         // Each job carries its own event's id, next to what it was given.
         assert_eq!(j.payload[changes::EVENT_ID_KEY], serde_json::json!(e.id));

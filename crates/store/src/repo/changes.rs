@@ -1,15 +1,20 @@
 //! What every change writes besides its own rows: the audit entry, the outbox event and,
-//! for some events, the job that acts on it.
+//! for some events, the job that acts on it — and, given to [`record_after`], the new
+//! rows of the change itself that nothing needs to read back (a ticket's history line,
+//! a comment).
 //!
-//! On SQLite, when the audit chain's head is known (see [`audit::append`]), the three
-//! are written by one command of three statements: one round trip to the connection's
-//! worker thread instead of three or four. The job finds the event's id with
+//! On SQLite, when the audit chain's head is known (see [`audit::append`]), they are
+//! all written by one command of several statements: one round trip to the connection's
+//! worker thread instead of one per row. The job finds the event's id with
 //! `last_insert_rowid()`, and the audit entry is inserted only if the head is still the
 //! newest entry; if it was not, the rows changed fall one short and the entry is
 //! appended after reading the head. Elsewhere the rows are written one after the other.
 
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, StatementBuilder, Values};
+use sea_orm::sea_query::{Expr, InsertStatement, Query};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryTrait, Statement,
+    StatementBuilder, Values,
+};
 use uuid::Uuid;
 
 use super::audit::{self, Head, NewAudit};
@@ -31,13 +36,37 @@ pub async fn record(
     event: NewEvent,
     job: Option<NewJob>,
 ) -> Result<Head> {
-    let together = db.get_database_backend() == DatabaseBackend::Sqlite
+    record_after(db, Vec::new(), entry, known, event, job).await
+}
+
+/// A new row of a change, for [`record_after`]: a plain insert (no `RETURNING`).
+pub type Row = InsertStatement;
+
+/// The [`Row`] inserting this model.
+pub fn row<A: ActiveModelTrait>(am: A) -> Row {
+    <A::Entity as EntityTrait>::insert(am).into_query()
+}
+
+/// [`record`], writing first `rows` (each inserting one row; see [`row`]).
+pub async fn record_after(
+    db: &impl ConnectionTrait,
+    rows: Vec<Row>,
+    entry: NewAudit,
+    known: Option<&Head>,
+    event: NewEvent,
+    job: Option<NewJob>,
+) -> Result<Head> {
+    let backend = db.get_database_backend();
+    let together = backend == DatabaseBackend::Sqlite
         && job
             .as_ref()
             .is_none_or(|j| j.dedupe_key.is_none() && j.payload.is_object());
     match known {
-        Some(head) if together => record_together(db, entry, head, event, job).await,
+        Some(head) if together => record_together(db, rows, entry, head, event, job).await,
         _ => {
+            for r in &rows {
+                db.execute_raw(StatementBuilder::build(r, &backend)).await?;
+            }
             let at = event.at;
             let head = audit::append(db, entry, known).await?;
             let e = events::append(db, event).await?;
@@ -54,6 +83,7 @@ pub async fn record(
 
 async fn record_together(
     db: &impl ConnectionTrait,
+    rows: Vec<Row>,
     entry: NewAudit,
     head: &Head,
     event: NewEvent,
@@ -61,7 +91,11 @@ async fn record_together(
 ) -> Result<Head> {
     let backend = DatabaseBackend::Sqlite;
     let at = event.at;
-    let mut statements = vec![StatementBuilder::build(&insert_event(&event)?, &backend)];
+    let mut statements: Vec<Statement> = rows
+        .iter()
+        .map(|r| StatementBuilder::build(r, &backend))
+        .collect();
+    statements.push(StatementBuilder::build(&insert_event(&event)?, &backend));
     if let Some(j) = job {
         statements.push(StatementBuilder::build(
             &insert_job_after_event(&j, at)?,
@@ -75,7 +109,7 @@ async fn record_together(
     if changed == expected {
         return Ok(next);
     }
-    // The event (and job) are in; the guessed head was not the newest entry.
+    // The rows, the event (and job) are in; the guessed head was not the newest entry.
     audit::append(db, entry, None).await
 }
 
