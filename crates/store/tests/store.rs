@@ -620,7 +620,11 @@ async fn a_change_writes_its_rows_audit_entry_event_and_job_together() {
         .map(|q| q.name)
         .collect();
     queues.sort();
-    assert_eq!(queues, ["Queue 1", "Queue 2", "Queue 3"], "each change's own row");
+    assert_eq!(
+        queues,
+        ["Queue 1", "Queue 2", "Queue 3"],
+        "each change's own row"
+    );
     for (e, j) in events.iter().zip(&jobs) {
         // Each job carries its own event's id, next to what it was given.
         assert_eq!(j.payload[changes::EVENT_ID_KEY], serde_json::json!(e.id));
