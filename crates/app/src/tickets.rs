@@ -489,26 +489,6 @@ impl App {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn ticket_event(
-        &self,
-        db: &impl ConnectionTrait,
-        actor: &Who,
-        t: &ticket::Model,
-        field: &str,
-        old: Option<String>,
-        new: Option<String>,
-        reason: Option<String>,
-        private: bool,
-    ) -> Result<()> {
-        repo::insert_event(
-            db,
-            self.ticket_event_row(actor, t, field, old, new, reason, private),
-        )
-        .await
-        .map_err(Into::into)
-    }
-
     /// A line of a ticket's history, to be written.
     #[allow(clippy::too_many_arguments)]
     fn ticket_event_row(
@@ -1016,15 +996,17 @@ impl App {
             } else {
                 None
             };
-            self.ticket_event(
+            repo::insert_event(
                 db,
-                &who,
-                after,
-                field,
-                Some(old.clone()),
-                Some(new.clone()),
-                r,
-                false,
+                self.ticket_event_row(
+                    &who,
+                    after,
+                    field,
+                    Some(old.clone()),
+                    Some(new.clone()),
+                    r,
+                    false,
+                ),
             )
             .await?;
         }
@@ -1452,15 +1434,17 @@ impl App {
                 if let Some(after) =
                     repo::update_if_version(&tx, am, tenant.id, t.id, t.version).await?
                 {
-                    self.ticket_event(
+                    repo::insert_event(
                         &tx,
-                        &who,
-                        &after,
-                        "status",
-                        Some("resolved".into()),
-                        Some("closed".into()),
-                        Some(format!("no reply within {days} days")),
-                        false,
+                        self.ticket_event_row(
+                            &who,
+                            &after,
+                            "status",
+                            Some("resolved".into()),
+                            Some("closed".into()),
+                            Some(format!("no reply within {days} days")),
+                            false,
+                        ),
                     )
                     .await?;
                     self.record(

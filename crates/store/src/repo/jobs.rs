@@ -107,12 +107,7 @@ pub async fn enqueue_all(
     if rows.is_empty() {
         return Ok(());
     }
-    for chunk in rows.chunks(super::INSERT_CHUNK) {
-        job::Entity::insert_many(chunk.to_vec())
-            .on_conflict(reschedule())
-            .exec_without_returning(db)
-            .await?;
-    }
+    super::insert_chunked(db, &rows, Some(&reschedule())).await?;
     dialect::notify_jobs(db).await?;
     Ok(())
 }

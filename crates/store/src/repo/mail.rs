@@ -189,17 +189,14 @@ pub async fn insert_messages(
     db: &impl ConnectionTrait,
     rows: &[mail_message::Model],
 ) -> Result<()> {
-    for chunk in rows.chunks(super::INSERT_CHUNK) {
-        mail_message::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(IntoActiveModel::into_active_model),
-        )
-        .exec_without_returning(db)
+    let rows: Vec<mail_message::ActiveModel> = rows
+        .iter()
+        .cloned()
+        .map(IntoActiveModel::into_active_model)
+        .collect();
+    super::insert_chunked(db, &rows, None)
         .await
         .map_err(|e| StoreError::from_insert(e, "messageId"))?;
-    }
     Ok(())
 }
 

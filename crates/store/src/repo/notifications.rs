@@ -19,16 +19,12 @@ pub async fn insert(db: &impl ConnectionTrait, n: notification::Model) -> Result
 
 /// Inserts notifications in a few multi-row statements.
 pub async fn insert_all(db: &impl ConnectionTrait, rows: &[notification::Model]) -> Result<()> {
-    for chunk in rows.chunks(super::INSERT_CHUNK) {
-        notification::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(IntoActiveModel::into_active_model),
-        )
-        .exec_without_returning(db)
-        .await?;
-    }
+    let rows: Vec<notification::ActiveModel> = rows
+        .iter()
+        .cloned()
+        .map(IntoActiveModel::into_active_model)
+        .collect();
+    super::insert_chunked(db, &rows, None).await?;
     Ok(())
 }
 
