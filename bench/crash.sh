@@ -21,7 +21,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${CATALYST_CACHE_DIR:-$HOME/.cache/
 if [ -n "${CATALYST_BIN:-}" ]; then
   BIN=$CATALYST_BIN
 else
-  cargo build --release -p catalyst --manifest-path "$ROOT/Cargo.toml"
+  (cd "$ROOT" && cargo build --release -p catalyst)
   BIN="$CARGO_TARGET_DIR/release/catalyst"
 fi
 

@@ -21,6 +21,6 @@ PROFILE_FLAG=()
 if [ "${PROFILE:-dev}" = "release" ]; then PROFILE_FLAG=(--release); fi
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1048576)" GiB"}' /proc/meminfo); profile ${PROFILE:-dev}"
-MAIL_BENCH_MESSAGES=$MESSAGES cargo test "${PROFILE_FLAG[@]}" -q -p catalyst \
-  --manifest-path "$ROOT/Cargo.toml" --test mail_bench -- --ignored --nocapture 2>&1 \
+(cd "$ROOT" && MAIL_BENCH_MESSAGES=$MESSAGES cargo test "${PROFILE_FLAG[@]}" -q -p catalyst \
+  --test mail_bench -- --ignored --nocapture) 2>&1 \
   | grep -E '^(inbound|outbound):'

@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${CATALYST_CACHE_DIR:-$HOME/.cache/catalyst}/target}"
 command -v oha >/dev/null || { echo "oha is missing: cargo install oha --locked" >&2; exit 1; }
 
-cargo build --release -p catalyst --manifest-path "$ROOT/Cargo.toml"
+(cd "$ROOT" && cargo build --release -p catalyst)
 BIN="$CARGO_TARGET_DIR/release/catalyst"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/catalyst-bench.XXXXXX")
 export CATALYST_DATA_DIR="$WORK/data"

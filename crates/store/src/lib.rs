@@ -141,6 +141,12 @@ pub struct Store {
     reader: DatabaseConnection,
 }
 
+/// A pooled connection is pinged before it is handed out only when it has been idle this
+/// long. Pinging on every checkout (the pool's default) costs a round trip per transaction:
+/// on SQLite a hand-off to the connection's thread and back, a tenth of a short read's
+/// cost; a busy connection has just proved itself.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
 fn is_sqlite(url: &str) -> bool {
     url.starts_with("sqlite:")
 }
@@ -157,6 +163,7 @@ impl Store {
             o.max_connections(opts.pg_max_connections)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
                 .sqlx_logging(false);
             let db = Database::connect(o).await?;
             Ok(Self {
@@ -258,6 +265,7 @@ fn sqlite_options(opts: &StoreOptions, max: u32, read_only: bool) -> ConnectOpti
     o.max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |s| {
             s.create_if_missing(!read_only)

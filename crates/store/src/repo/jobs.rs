@@ -136,8 +136,8 @@ fn new_row(j: NewJob, now: DateTime<Utc>) -> job::ActiveModel {
 /// a running job with the key is left alone and the new one queues behind it).
 fn reschedule() -> OnConflict {
     OnConflict::column(job::Column::DedupeKey)
-        // The literal predicate of the partial index: PostgreSQL infers the index from it.
-        .target_and_where(Expr::cust("state = 'pending'"))
+        // PostgreSQL infers the index from its predicate.
+        .target_and_where(pending_literal())
         .update_columns([
             job::Column::Payload,
             job::Column::RunAt,
@@ -150,11 +150,25 @@ fn reschedule() -> OnConflict {
         .to_owned()
 }
 
+/// The predicate of the partial unique index `ux_jobs_dedupe`, written as a literal. With
+/// the query planner stability guarantee SQLite is built with (`.cargo/config.toml`), a
+/// bound `state = ?` does not prove the index's `state = 'pending'`: a lookup written
+/// that way would walk every pending job (one per running SLA clock) instead.
+fn pending_literal() -> Expr {
+    Expr::cust("state = 'pending'")
+}
+
+/// The pending job with this dedupe key, found through the partial unique index.
+pub fn pending_with_key(dedupe_key: &str) -> Condition {
+    Condition::all()
+        .add(job::Column::DedupeKey.eq(dedupe_key))
+        .add(pending_literal())
+}
+
 /// Removes the pending job with this dedupe key, if any (a timer that no longer applies).
 pub async fn cancel(db: &impl ConnectionTrait, dedupe_key: &str) -> Result<bool> {
     let r = job::Entity::delete_many()
-        .filter(job::Column::DedupeKey.eq(dedupe_key))
-        .filter(job::Column::State.eq(PENDING))
+        .filter(pending_with_key(dedupe_key))
         .exec(db)
         .await?;
     Ok(r.rows_affected > 0)
@@ -220,7 +234,7 @@ pub async fn claim(
     let room = limit.saturating_sub(ids.len() as u64);
     if room > 0 {
         let pending = Condition::all()
-            .add(job::Column::State.eq(PENDING))
+            .add(pending_literal())
             .add(job::Column::RunAt.lte(now));
         ids.extend(select(pending, room).into_tuple::<Uuid>().all(db).await?);
     }
@@ -330,8 +344,7 @@ pub async fn fail(
     let dead = !retryable || j.attempts >= j.max_attempts;
     if !dead && let Some(key) = &j.dedupe_key {
         let successor = job::Entity::find()
-            .filter(job::Column::DedupeKey.eq(key.as_str()))
-            .filter(job::Column::State.eq(PENDING))
+            .filter(pending_with_key(key))
             .count(db)
             .await?;
         if successor > 0 {
