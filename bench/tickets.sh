@@ -10,6 +10,8 @@
 #   3. POST /v1/portal/incidents                       (a requester creating incidents)
 # at CONNECTIONS concurrent connections (default 32) for SECONDS each (default 20),
 # and prints req/s and p50/p95/p99 per operation plus the server's CPU time and RSS.
+# Then the raw SQLite limit (bench/sqlite_raw.py: the same rows in the same transactions
+# from one connection, without HTTP or ORM) and creation's share of it.
 set -euo pipefail
 
 TICKETS=${1:-100000}
@@ -98,5 +100,15 @@ printf '%-22s %9.0f incidents/s including notification and delivery (%d created,
 
 echo
 echo "raw SQLite limits (same rows, same transactions, WAL, synchronous=FULL, no HTTP/ORM):"
-python3 "$ROOT/bench/sqlite_raw.py" "$WORK/raw.db" 5
-python3 "$ROOT/bench/sqlite_raw.py" "$WORK/raw-full.db" 5 --full
+raw=$(python3 "$ROOT/bench/sqlite_raw.py" "$WORK/raw.db" 5)
+raw_full=$(python3 "$ROOT/bench/sqlite_raw.py" "$WORK/raw-full.db" 5 --full)
+printf '%s\n%s\n' "$raw" "$raw_full"
+# Catalyst's creation rate as a share of the raw limit, for creation alone and with the
+# background work each incident brings.
+per_s() { awk '{print $3}' <<<"$1"; }
+create_rate=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["requestsPerSec"])' "$WORK/create-incident.json")
+echo "Catalyst against the raw limit:"
+printf '  creation                        %6.0f/s of %s/s = %3.0f %%\n' \
+  "$create_rate" "$(per_s "$raw")" "$(echo "100 * $create_rate / $(per_s "$raw")" | bc -l)"
+printf '  with notification and delivery  %6.0f/s of %s/s = %3.0f %%\n' \
+  "$full_rate" "$(per_s "$raw_full")" "$(echo "100 * $full_rate / $(per_s "$raw_full")" | bc -l)"
