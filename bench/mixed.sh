@@ -11,9 +11,10 @@
 # the connections: list my open tickets 50 %, create an incident 20 %, search (the search
 # engine, as an agent, typo-tolerant) 20 %, comment 10 %. Each prints req/s and
 # p50/p95/p99; the total is their sum, and its percentiles are those of all requests
-# together (estimated from each operation's percentiles), with the server's CPU use and RSS. Then the raw SQLite limit: a small program that
-# writes the same rows in the same transactions as one incident creation (with the same
-# pragmas), and the ratio of Catalyst's creation rate to it.
+# together (estimated from each operation's percentiles), with the server's CPU use and
+# RSS. Then, for reference, the raw SQLite limit: a small program that writes the same
+# rows in the same transactions as one incident creation (with the same pragmas);
+# bench/tickets.sh compares creation alone with it and prints the ratio.
 set -euo pipefail
 
 TICKETS=${1:-100000}
