@@ -36,31 +36,36 @@ async fn migrations_are_current_and_rerunning_them_keeps_data() {
     assert_eq!(tenants::by_id(&tx, t).await.unwrap().unwrap().slug, "acme");
 }
 
+/// The first column of the first row of `sql` on SQLite.
+async fn sqlite_value<T: sea_orm::TryGetable>(w: &sea_orm::DatabaseConnection, sql: &str) -> T {
+    w.query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<T>(0)
+        .unwrap()
+}
+
+/// SQLite connections use WAL and enforce foreign keys; the bundled SQLite is built with
+/// the query planner stability guarantee (a statement's plan never depends on the values
+/// bound to it, so a statement with a bound `LIMIT` is prepared once, not before every
+/// run — ADR 12).
 #[tokio::test]
-async fn sqlite_connections_use_wal_and_foreign_keys() {
+async fn sqlite_connections_use_wal_foreign_keys_and_stable_plans() {
     let db = TestDb::new().await;
     let w = db.store.writer();
     if w.get_database_backend() != DatabaseBackend::Sqlite {
         return;
     }
-    let row = w
-        .query_one_raw(Statement::from_string(
-            DatabaseBackend::Sqlite,
-            "PRAGMA journal_mode",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "wal");
-    let row = w
-        .query_one_raw(Statement::from_string(
-            DatabaseBackend::Sqlite,
-            "PRAGMA foreign_keys",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.try_get_by_index::<i32>(0).unwrap(), 1);
+    assert_eq!(
+        sqlite_value::<String>(w, "PRAGMA journal_mode").await,
+        "wal"
+    );
+    assert_eq!(sqlite_value::<i32>(w, "PRAGMA foreign_keys").await, 1);
+    assert_eq!(
+        sqlite_value::<i32>(w, "SELECT sqlite_compileoption_used('ENABLE_QPSG')").await,
+        1
+    );
     // A membership pointing at no tenant is rejected.
     let tx = db.store.write(Scope::Global).await.unwrap();
     let r = members::insert(
